@@ -1,0 +1,41 @@
+import type { Command } from 'commander';
+import { openDatabase } from '../../db/database.js';
+import { migrateToLatest, migrationStatus } from '../../db/migrate.js';
+import type { CliContext } from '../context.js';
+
+export function registerDb(program: Command, ctx: CliContext): void {
+  const db = program.command('db').description('database status and migrations');
+
+  db.command('status')
+    .description('show the database path and which migrations are applied')
+    .option('--json', 'print one JSON document')
+    .action(async (opts: { json?: boolean }) => {
+      const config = ctx.config();
+      const database = openDatabase(config.DB_PATH ?? ':memory:');
+      try {
+        const migrations = await migrationStatus(database.db);
+        const pending = migrations.filter((m) => !m.applied).length;
+        if (opts.json) return ctx.json({ path: database.path, migrations, pending });
+        ctx.out(`database: ${database.path}`);
+        for (const m of migrations) ctx.out(`  ${m.applied ? '✔' : '·'} ${m.name}${m.executedAt ? `  (${m.executedAt})` : '  pending'}`);
+        ctx.out(pending ? `${pending} pending: run \`cctrader db migrate\`` : 'up to date');
+      } finally {
+        await database.close();
+      }
+    });
+
+  db.command('migrate')
+    .description('apply pending migrations (the server also does this at start-up)')
+    .option('--json', 'print one JSON document')
+    .action(async (opts: { json?: boolean }) => {
+      const config = ctx.config();
+      const database = openDatabase(config.DB_PATH ?? ':memory:');
+      try {
+        const applied = await migrateToLatest(database.db);
+        if (opts.json) return ctx.json({ path: database.path, applied });
+        ctx.out(applied.length ? `applied: ${applied.join(', ')}` : 'nothing to apply: up to date');
+      } finally {
+        await database.close();
+      }
+    });
+}

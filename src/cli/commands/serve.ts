@@ -1,0 +1,40 @@
+import type { Command } from 'commander';
+import { AppError } from '../../errors.js';
+import { serveHttp } from '../../mcp/http.js';
+import { serveStdio } from '../../mcp/stdio.js';
+import type { CliContext } from '../context.js';
+
+export function registerServe(program: Command, ctx: CliContext): void {
+  program
+    .command('serve')
+    .description('run the MCP server (stdio by default, Streamable HTTP with --http)')
+    .option('--http', 'serve Streamable HTTP instead of stdio')
+    .option('--host <host>', 'HTTP bind address', '127.0.0.1')
+    .option('--port <port>', 'HTTP port', '8765')
+    .action(async (opts: { http?: boolean; host: string; port: string }) => {
+      const config = ctx.config();
+      await ctx.withApp(config, async (app) => {
+        let stop!: () => void;
+        const stopped = new Promise<void>((resolve) => (stop = resolve));
+        const unsubscribe = ctx.io.onSignal(() => stop());
+        try {
+          if (opts.http) {
+            const port = Number(opts.port);
+            if (!Number.isInteger(port) || port < 0 || port > 65535) {
+              throw new AppError('INVALID_INPUT', `--port must be 0-65535, got ${opts.port}`);
+            }
+            const handle = await serveHttp(app.deps, { host: opts.host, port, token: config.CCTRADER_HTTP_TOKEN });
+            ctx.err(`cctrader MCP server on ${handle.url}`);
+            await stopped;
+            await handle.close();
+          } else {
+            const handle = await serveStdio(app.deps, ctx.io.stdin, ctx.io.stdout);
+            await Promise.race([handle.closed, stopped]);
+            await handle.close();
+          }
+        } finally {
+          unsubscribe();
+        }
+      });
+    });
+}

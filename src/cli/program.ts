@@ -1,0 +1,67 @@
+/** The `cctrader` command line. Each command lives in commands/<name>.ts. */
+import { Command, CommanderError } from 'commander';
+import { isAppError } from '../errors.js';
+import { SERVER_VERSION } from '../mcp/server.js';
+import { registerConfig } from './commands/config.js';
+import { registerDb } from './commands/db.js';
+import { registerDemo } from './commands/demo.js';
+import { registerServe } from './commands/serve.js';
+import { registerSimExchange } from './commands/sim-exchange.js';
+import { createCliContext, type CliIO } from './context.js';
+
+/** Global flags and the settings they set (flags win over the environment and .env). */
+const GLOBAL_FLAGS = {
+  dbPath: 'DB_PATH',
+  exchange: 'EXCHANGE_ID',
+  exchangeBaseUrl: 'EXCHANGE_BASE_URL',
+  marketType: 'MARKET_TYPE',
+  logLevel: 'LOG_LEVEL',
+} as const;
+
+export function buildProgram(io: CliIO): Command {
+  const program = new Command('cctrader');
+  const ctx = createCliContext(io, () => {
+    const opts = program.opts<Record<keyof typeof GLOBAL_FLAGS, string | undefined>>();
+    const flags: Record<string, string | undefined> = {};
+    for (const [flag, setting] of Object.entries(GLOBAL_FLAGS)) flags[setting] = opts[flag as keyof typeof GLOBAL_FLAGS];
+    return flags;
+  });
+  program
+    .description('A crypto trading desk for AI agents: MCP server, market data, analysis, paper trading.')
+    .version(SERVER_VERSION)
+    .option('--db-path <path>', 'SQLite file (DB_PATH)')
+    .option('--exchange <id>', 'ccxt exchange id (EXCHANGE_ID)')
+    .option('--exchange-base-url <url>', 'send exchange REST calls to this host (EXCHANGE_BASE_URL)')
+    .option('--market-type <type>', 'swap or spot (MARKET_TYPE)')
+    .option('--log-level <level>', 'debug, info, warn, error, silent (LOG_LEVEL)')
+    .showHelpAfterError()
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => void io.stdout.write(s),
+      writeErr: (s) => void io.stderr.write(s),
+    });
+
+  registerServe(program, ctx);
+  registerSimExchange(program, ctx);
+  registerDemo(program, ctx);
+  registerConfig(program, ctx);
+  registerDb(program, ctx);
+  return program;
+}
+
+/** Run the CLI; resolves to the process exit code. */
+export async function runCli(io: CliIO): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync(io.argv);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    if (isAppError(error)) {
+      io.stderr.write(`error: ${error.toLine()}\n`);
+      return error.code === 'CONFIG' ? 2 : 1;
+    }
+    io.stderr.write(`error: unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return 1;
+  }
+}

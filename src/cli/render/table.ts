@@ -1,0 +1,48 @@
+/** Boxed terminal tables in the style of the original CLI. Pure string building. */
+
+export interface Column {
+  header: string;
+  align?: 'left' | 'right';
+}
+
+const visibleLength = (s: string): number => s.replace(/\x1b\[[0-9;]*m/g, '').length;
+
+function pad(text: string, width: number, align: 'left' | 'right'): string {
+  const gap = Math.max(0, width - visibleLength(text));
+  return align === 'right' ? ' '.repeat(gap) + text : text + ' '.repeat(gap);
+}
+
+export function renderTable(title: string, columns: Column[], rows: string[][]): string {
+  const widths = columns.map((c, i) => Math.max(visibleLength(c.header), ...rows.map((r) => visibleLength(r[i] ?? ''))));
+  const titleText = `─ ${title} `;
+  const natural = widths.reduce((a, w) => a + w + 3, -1);
+  if (titleText.length > natural && widths.length) widths[widths.length - 1]! += titleText.length - natural;
+  const inner = Math.max(natural, titleText.length);
+  const top = `┌${titleText}${'─'.repeat(Math.max(0, inner - titleText.length))}┐`;
+  const line = (cells: string[]) =>
+    `│ ${cells.map((cell, i) => pad(cell, widths[i]!, columns[i]!.align ?? 'left')).join(' │ ')} │`;
+  const sep = (l: string, m: string, r: string) => `${l}${widths.map((w) => '─'.repeat(w + 2)).join(m)}${r}`;
+  const out = [top, line(columns.map((c) => c.header)), sep('├', '┼', '┤')];
+  for (const r of rows) out.push(line(r));
+  out.push(sep('└', '┴', '┘'));
+  return out.join('\n');
+}
+
+/** A titled box of `label: value` lines. */
+export function renderPanel(title: string, lines: string[]): string {
+  const width = Math.max(title.length + 3, ...lines.map((l) => visibleLength(l) + 2));
+  const titleText = `─ ${title} `;
+  const top = `┌${titleText}${'─'.repeat(Math.max(0, width - titleText.length))}┐`;
+  const body = lines.map((l) => `│ ${pad(l, width - 2, 'left')} │`);
+  return [top, ...body, `└${'─'.repeat(width)}┘`].join('\n');
+}
+
+export function formatUsd(value: number, digits = 2): string {
+  const sign = value < 0 ? '-' : '';
+  return `${sign}$${Math.abs(value).toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })}`;
+}
+
+export function formatPct(value: number | null, digits = 2): string {
+  if (value === null) return '—';
+  return `${value >= 0 ? '+' : ''}${value.toFixed(digits)}%`;
+}

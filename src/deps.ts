@@ -1,0 +1,21 @@
+/** What every feature function and tool handler receives. Built by app.ts (real adapters) or by
+ * tests (real code with loopback fakes at the edges). */
+import type { Kysely } from 'kysely';
+import type { Config } from './config.js';
+import type { DB } from './db/schema.js';
+import type { Logger } from './log.js';
+import type { MarketData } from './market/types.js';
+
+export interface Clock {
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+export interface Deps {
+  config: Config;
+  log: Logger;
+  clock: Clock;
+  db: Kysely<DB>;
+  market: MarketData;
+}

@@ -1,0 +1,67 @@
+/** JSON-lines logger. It writes to a sink that is stderr in production: in stdio mode stdout
+ * belongs to JSON-RPC. Every line passes a redaction filter that removes known secret values. */
+
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
+
+export interface Logger {
+  debug(msg: string, fields?: Record<string, unknown>): void;
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+  child(fields: Record<string, unknown>): Logger;
+}
+
+export interface LoggerOptions {
+  level: LogLevel;
+  /** Receives one complete line (with trailing newline) per call. */
+  write: (line: string) => void;
+  /** Secret values that must never appear in a log line. Values shorter than 4 chars are ignored. */
+  secrets?: readonly string[];
+  now?: () => number;
+}
+
+export function createRedactor(secrets: readonly (string | undefined)[]): (text: string) => string {
+  const values = secrets.filter((s): s is string => typeof s === 'string' && s.length >= 4);
+  if (values.length === 0) return (text) => text;
+  return (text) => {
+    let out = text;
+    for (const v of values) out = out.split(v).join('[REDACTED]');
+    return out;
+  };
+}
+
+export function createLogger(options: LoggerOptions, base: Record<string, unknown> = {}): Logger {
+  const redact = createRedactor(options.secrets ?? []);
+  const now = options.now ?? Date.now;
+  const emit = (level: LogLevel, msg: string, fields?: Record<string, unknown>): void => {
+    if (RANK[level] < RANK[options.level]) return;
+    const record: Record<string, unknown> = { t: new Date(now()).toISOString(), level, msg, ...base, ...fields };
+    let line: string;
+    try {
+      line = JSON.stringify(record, errorReplacer);
+    } catch {
+      line = JSON.stringify({ t: record.t, level, msg });
+    }
+    options.write(redact(line) + '\n');
+  };
+  return {
+    debug: (m, f) => emit('debug', m, f),
+    info: (m, f) => emit('info', m, f),
+    warn: (m, f) => emit('warn', m, f),
+    error: (m, f) => emit('error', m, f),
+    child: (fields) => createLogger(options, { ...base, ...fields }),
+  };
+}
+
+function errorReplacer(_key: string, value: unknown): unknown {
+  if (value instanceof Error) {
+    return { name: value.name, message: value.message, stack: value.stack };
+  }
+  if (typeof value === 'bigint') return value.toString();
+  return value;
+}
+
+export const silentLogger: Logger = createLogger({ level: 'silent', write: () => {} });

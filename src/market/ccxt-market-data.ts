@@ -1,0 +1,394 @@
+/**
+ * The ccxt adapter of the MarketData port. ccxt is imported on first use (it takes about half a
+ * second to load, and a stdio server must answer `tools/list` quickly). Every call is translated
+ * to our error codes, retried when the fault is retryable, and its answer validated: ccxt lets an
+ * empty or garbage body through as undefined fields, which become BAD_RESPONSE here.
+ */
+import type { Exchange, OHLCV } from 'ccxt';
+import { AppError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { CandleCache } from './candle-cache.js';
+import { translateCcxtError } from './ccxt-errors.js';
+import { withRetry, type RetryPolicy } from './retry.js';
+import { SymbolIndex } from './symbols.js';
+import {
+  TIMEFRAME_MS,
+  type Candle,
+  type CandleRequest,
+  type CandleSeries,
+  type FundingRate,
+  type MarketData,
+  type MarketInfo,
+  type MarketType,
+  type OpenInterestPoint,
+  type OrderBook,
+  type Ticker,
+  type Timeframe,
+} from './types.js';
+
+export interface CcxtMarketDataOptions {
+  exchangeId: string;
+  marketType: MarketType;
+  baseUrl?: string | undefined;
+  apiKey?: string | undefined;
+  secret?: string | undefined;
+  testnet?: boolean;
+  timeoutMs: number;
+  enableRateLimit: boolean;
+  retry: RetryPolicy;
+  tickerTtlMs: number;
+  log: Logger;
+  /** Clock for ticker freshness. */
+  now?: () => number;
+}
+
+/** Most candles one kline request returns on Bybit. */
+const MAX_PAGE = 1000;
+
+export class CcxtMarketData implements MarketData {
+  readonly exchangeId: string;
+  readonly marketType: MarketType;
+  private exchangePromise: Promise<Exchange> | undefined;
+  private indexPromise: Promise<SymbolIndex> | undefined;
+  private readonly candleCache = new CandleCache();
+  private readonly tickerCache = new Map<string, { at: number; ticker: Ticker }>();
+  private readonly now: () => number;
+
+  constructor(private readonly options: CcxtMarketDataOptions) {
+    this.exchangeId = options.exchangeId;
+    this.marketType = options.marketType;
+    this.now = options.now ?? Date.now;
+  }
+
+  private exchange(): Promise<Exchange> {
+    this.exchangePromise ??= this.createExchange().catch((error: unknown) => {
+      this.exchangePromise = undefined;
+      throw error;
+    });
+    return this.exchangePromise;
+  }
+
+  private async createExchange(): Promise<Exchange> {
+    const ccxt = (await import('ccxt')).default as unknown as Record<string, new (config: object) => Exchange>;
+    const Ctor = ccxt[this.options.exchangeId];
+    if (typeof Ctor !== 'function') {
+      throw new AppError('CONFIG', `EXCHANGE_ID ${this.options.exchangeId} is not a ccxt exchange`, {
+        hint: 'set EXCHANGE_ID to a ccxt exchange id such as bybit',
+      });
+    }
+    const exchange = new Ctor({
+      apiKey: this.options.apiKey,
+      secret: this.options.secret,
+      enableRateLimit: this.options.enableRateLimit,
+      timeout: this.options.timeoutMs,
+      options: {
+        defaultType: this.options.marketType,
+        // Bybit: load only the categories we use (3 requests instead of 11).
+        fetchMarkets: { types: this.options.marketType === 'spot' ? ['spot'] : ['linear'] },
+      },
+    });
+    if (this.options.testnet) exchange.setSandboxMode(true);
+    // Market data is public: never let currency loading make a signed call.
+    (exchange.has as Record<string, unknown>)['fetchCurrencies'] = false;
+    if (this.options.baseUrl) {
+      const base = this.options.baseUrl.replace(/\/+$/, '');
+      const api = exchange.urls['api'] as Record<string, string>;
+      for (const key of Object.keys(api)) api[key] = base;
+    }
+    for (const method of ['fetchTickers', 'fetchTicker', 'fetchOHLCV'] as const) {
+      if (!exchange.has[method]) {
+        throw new AppError('CONFIG', `Exchange ${this.options.exchangeId} cannot ${method}`, {
+          hint: 'choose an EXCHANGE_ID whose ccxt class supports tickers and OHLCV',
+        });
+      }
+    }
+    return exchange;
+  }
+
+  /** Run one exchange call with translation and bounded retries. */
+  private call<T>(what: string, fn: (ex: Exchange) => Promise<T>): Promise<T> {
+    return withRetry(
+      {
+        ...this.options.retry,
+        onRetry: (error, attempt, delayMs) =>
+          this.options.log.warn('exchange call retried', { what, code: error.code, attempt, delayMs }),
+      },
+      async () => {
+        const ex = await this.exchange();
+        try {
+          return await fn(ex);
+        } catch (error) {
+          const translated = translateCcxtError(error, what);
+          this.options.log.debug('exchange call failed', { what, code: translated.code, cause: String(error).slice(0, 300) });
+          throw translated;
+        }
+      },
+    );
+  }
+
+  private index(): Promise<SymbolIndex> {
+    this.indexPromise ??= this.loadIndex().catch((error: unknown) => {
+      // ccxt caches a failed loadMarkets and rethrows it forever; we reload on the next call.
+      this.indexPromise = undefined;
+      throw error;
+    });
+    return this.indexPromise;
+  }
+
+  private async loadIndex(): Promise<SymbolIndex> {
+    let reload = false;
+    const markets = await this.call('loading markets', async (ex) => {
+      const loaded = await ex.loadMarkets(reload);
+      reload = true; // a retry must not get ccxt's cached failure back
+      return Object.values(loaded);
+    });
+    const infos: MarketInfo[] = [];
+    for (const m of markets) {
+      if (!m || typeof m.symbol !== 'string') continue;
+      const type: MarketType | null = m.swap && m.linear ? 'swap' : m.spot ? 'spot' : null;
+      if (!type) continue;
+      infos.push({
+        symbol: m.symbol,
+        id: String(m.id),
+        base: String(m.base),
+        quote: String(m.quote),
+        type,
+        active: m.active !== false,
+        tickSize: finiteOrNull(m.precision?.price),
+        qtyStep: finiteOrNull(m.precision?.amount),
+        minQty: finiteOrNull(m.limits?.amount?.min),
+        minNotional: finiteOrNull(m.limits?.cost?.min),
+        contractSize: finiteOrNull(m.contractSize) ?? 1,
+      });
+    }
+    const index = new SymbolIndex(infos, this.marketType);
+    if (index.size === 0) {
+      throw new AppError('BAD_RESPONSE', `The exchange listed no ${this.marketType} markets`, { retryable: true, hint: 'retry shortly' });
+    }
+    return index;
+  }
+
+  async resolveSymbol(input: string): Promise<MarketInfo> {
+    return (await this.index()).resolve(input);
+  }
+
+  async markets(): Promise<MarketInfo[]> {
+    return (await this.index()).all();
+  }
+
+  async tickers(): Promise<Ticker[]> {
+    const index = await this.index();
+    const raw = await this.call('fetching tickers', (ex) => ex.fetchTickers(undefined, { type: this.marketType }));
+    const out: Ticker[] = [];
+    const at = this.now();
+    for (const t of Object.values(raw)) {
+      if (!t || typeof t.symbol !== 'string') continue;
+      let info: MarketInfo;
+      try {
+        info = index.resolve(t.symbol);
+      } catch {
+        continue;
+      }
+      const ticker = this.toTicker(info, t, at);
+      if (ticker) {
+        out.push(ticker);
+        this.tickerCache.set(info.symbol, { at, ticker });
+      }
+    }
+    if (out.length === 0) {
+      throw new AppError('BAD_RESPONSE', 'The exchange returned no usable tickers', { retryable: true, hint: 'retry shortly' });
+    }
+    return out;
+  }
+
+  async ticker(symbol: string): Promise<Ticker> {
+    const info = await this.resolveSymbol(symbol);
+    const cached = this.tickerCache.get(info.symbol);
+    if (cached && this.now() - cached.at < this.options.tickerTtlMs) return cached.ticker;
+    const raw = await this.call(`fetching the ${info.symbol} ticker`, (ex) => ex.fetchTicker(info.symbol));
+    const at = this.now();
+    const ticker = this.toTicker(info, raw, at);
+    if (!ticker) {
+      throw new AppError('BAD_RESPONSE', `The exchange returned no price for ${info.symbol}`, { retryable: true, hint: 'retry shortly' });
+    }
+    this.tickerCache.set(info.symbol, { at, ticker });
+    return ticker;
+  }
+
+  private toTicker(info: MarketInfo, t: import('ccxt').Ticker, at: number): Ticker | null {
+    const last = finiteOrNull(t.last ?? t.close);
+    if (last === null || last <= 0) return null;
+    const raw = (t.info ?? {}) as Record<string, unknown>;
+    const swap = info.type === 'swap';
+    return {
+      symbol: info.symbol,
+      market: info.type,
+      last,
+      bid: positiveOrNull(t.bid),
+      ask: positiveOrNull(t.ask),
+      high24h: positiveOrNull(t.high),
+      low24h: positiveOrNull(t.low),
+      change24hPct: finiteOrNull(t.percentage),
+      baseVolume24h: finiteOrNull(t.baseVolume),
+      quoteVolume24h: finiteOrNull(t.quoteVolume),
+      fundingRate: swap ? finiteOrNull(numberish(raw['fundingRate'])) : null,
+      nextFundingTime: swap ? positiveOrNull(numberish(raw['nextFundingTime'])) : null,
+      openInterestValue: swap ? finiteOrNull(numberish(raw['openInterestValue'])) : null,
+      timestamp: finiteOrNull(t.timestamp) ?? at,
+    };
+  }
+
+  async candles(symbol: string, timeframe: Timeframe, request: CandleRequest): Promise<CandleSeries> {
+    const info = await this.resolveSymbol(symbol);
+    const limit = Math.max(1, Math.min(MAX_PAGE - 1, Math.trunc(request.limit)));
+    const cached = this.candleCache.get(info.symbol, timeframe);
+    const step = TIMEFRAME_MS[timeframe];
+    let forming: Candle | undefined;
+    if (cached && cached.length >= limit) {
+      const since = cached[cached.length - 1]!.time + step;
+      const rows = await this.fetchCandles(info, timeframe, since, MAX_PAGE);
+      const fresh = rows.length && rows[0]!.time === since ? rows : null;
+      if (fresh) {
+        forming = fresh.at(-1);
+        this.candleCache.append(info.symbol, timeframe, fresh.slice(0, -1));
+      } else {
+        // Gap (long idle) or an exchange that ignored `since`: refetch the full window.
+        forming = this.storeFull(info, timeframe, await this.fetchCandles(info, timeframe, undefined, limit + 1));
+      }
+    } else {
+      forming = this.storeFull(info, timeframe, await this.fetchCandles(info, timeframe, undefined, limit + 1));
+    }
+    const closed = (this.candleCache.get(info.symbol, timeframe) ?? []).slice(-limit);
+    const candles = request.includeForming && forming ? [...closed, forming] : closed;
+    return { symbol: info.symbol, market: info.type, timeframe, candles, forming: Boolean(request.includeForming && forming) };
+  }
+
+  /** Cache a full window; the newest row of an open-ended request is the forming candle. */
+  private storeFull(info: MarketInfo, timeframe: Timeframe, rows: Candle[]): Candle | undefined {
+    if (rows.length === 0) {
+      throw new AppError('BAD_RESPONSE', `The exchange returned no ${timeframe} candles for ${info.symbol}`, { retryable: true, hint: 'retry shortly' });
+    }
+    this.candleCache.set(info.symbol, timeframe, rows.slice(0, -1));
+    return rows.at(-1);
+  }
+
+  async candlesSince(symbol: string, timeframe: Timeframe, since: number): Promise<CandleSeries> {
+    const info = await this.resolveSymbol(symbol);
+    const step = TIMEFRAME_MS[timeframe];
+    const out: Candle[] = [];
+    let cursor = Math.floor(since / step) * step;
+    // Page forward; the newest row of the last page is the forming candle and is dropped.
+    for (let page = 0; page < 20; page++) {
+      const rows = await this.fetchCandles(info, timeframe, cursor, MAX_PAGE);
+      if (rows.length === 0) break;
+      const last = rows.length < MAX_PAGE;
+      out.push(...(last ? rows.slice(0, -1) : rows));
+      if (last) break;
+      cursor = rows[rows.length - 1]!.time + step;
+    }
+    return { symbol: info.symbol, market: info.type, timeframe, candles: out, forming: false };
+  }
+
+  private async fetchCandles(info: MarketInfo, timeframe: Timeframe, since: number | undefined, limit: number): Promise<Candle[]> {
+    const rows = await this.call(`fetching ${timeframe} candles of ${info.symbol}`, (ex) =>
+      ex.fetchOHLCV(info.symbol, timeframe, since, limit),
+    );
+    return validateCandles(rows, info.symbol, timeframe);
+  }
+
+  async orderBook(symbol: string, depth = 50): Promise<OrderBook> {
+    const info = await this.resolveSymbol(symbol);
+    const book = await this.call(`fetching the ${info.symbol} order book`, (ex) => ex.fetchOrderBook(info.symbol, depth));
+    const side = (levels: unknown): Array<[number, number]> =>
+      (Array.isArray(levels) ? levels : [])
+        .map((l) => [Number((l as unknown[])[0]), Number((l as unknown[])[1])] as [number, number])
+        .filter(([p, q]) => Number.isFinite(p) && p > 0 && Number.isFinite(q) && q > 0);
+    const bids = side(book.bids);
+    const asks = side(book.asks);
+    if (bids.length === 0 || asks.length === 0) {
+      throw new AppError('BAD_RESPONSE', `The exchange returned an empty order book for ${info.symbol}`, { retryable: true, hint: 'retry shortly' });
+    }
+    return { symbol: info.symbol, bids, asks, timestamp: finiteOrNull(book.timestamp) ?? this.now() };
+  }
+
+  async fundingRate(symbol: string): Promise<FundingRate | null> {
+    const info = await this.resolveSymbol(symbol);
+    if (info.type !== 'swap') return null;
+    const ex = await this.exchange();
+    if (!ex.has['fetchFundingRate']) return null;
+    const fr = await this.call(`fetching the ${info.symbol} funding rate`, (e) => e.fetchFundingRate(info.symbol));
+    const rate = finiteOrNull(fr.fundingRate);
+    if (rate === null) {
+      throw new AppError('BAD_RESPONSE', `The exchange returned no funding rate for ${info.symbol}`, { retryable: true, hint: 'retry shortly' });
+    }
+    const interval = typeof fr.interval === 'string' ? Number.parseInt(fr.interval, 10) : NaN;
+    return {
+      symbol: info.symbol,
+      rate,
+      nextFundingTime: positiveOrNull(fr.nextFundingTimestamp ?? fr.fundingTimestamp),
+      intervalHours: Number.isFinite(interval) ? interval : null,
+    };
+  }
+
+  async openInterest(symbol: string, hours: number): Promise<OpenInterestPoint[]> {
+    const info = await this.resolveSymbol(symbol);
+    if (info.type !== 'swap') return [];
+    const ex = await this.exchange();
+    if (!ex.has['fetchOpenInterestHistory']) return [];
+    const limit = Math.max(1, Math.min(200, Math.trunc(hours)));
+    const rows = await this.call(`fetching the ${info.symbol} open interest`, (e) =>
+      e.fetchOpenInterestHistory(info.symbol, '1h', undefined, limit),
+    );
+    return rows
+      .map((r) => ({
+        time: finiteOrNull(r.timestamp) ?? NaN,
+        amount: finiteOrNull(r.openInterestAmount) ?? NaN,
+        value: finiteOrNull(r.openInterestValue),
+      }))
+      .filter((p) => Number.isFinite(p.time) && Number.isFinite(p.amount))
+      .sort((a, b) => a.time - b.time);
+  }
+
+  async close(): Promise<void> {
+    const pending = this.exchangePromise;
+    this.exchangePromise = undefined;
+    if (!pending) return;
+    try {
+      const ex = await pending;
+      await ex.close?.();
+    } catch {
+      // nothing to close
+    }
+  }
+}
+
+function validateCandles(rows: OHLCV[] | undefined, symbol: string, timeframe: Timeframe): Candle[] {
+  if (!Array.isArray(rows)) {
+    throw new AppError('BAD_RESPONSE', `The exchange returned unreadable ${timeframe} candles for ${symbol}`, { retryable: true, hint: 'retry shortly' });
+  }
+  const out: Candle[] = [];
+  for (const r of rows) {
+    const [time, open, high, low, close, volume] = (r ?? []).map((v) => (v === undefined || v === null ? NaN : Number(v)));
+    if (![time, open, high, low, close, volume].every((v) => Number.isFinite(v)) || high! < low! || low! <= 0) {
+      throw new AppError('BAD_RESPONSE', `The exchange returned a malformed ${timeframe} candle for ${symbol}`, { retryable: true, hint: 'retry shortly' });
+    }
+    out.push({ time: time!, open: open!, high: high!, low: low!, close: close!, volume: volume! });
+  }
+  out.sort((a, b) => a.time - b.time);
+  return out;
+}
+
+function numberish(v: unknown): number | undefined {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'string' && v.trim() !== '') return Number(v);
+  return undefined;
+}
+
+function finiteOrNull(v: unknown): number | null {
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+function positiveOrNull(v: unknown): number | null {
+  const n = finiteOrNull(v);
+  return n !== null && n > 0 ? n : null;
+}

@@ -1,0 +1,36 @@
+/** How a tool is defined: one file per tool, one `defineTool` call, listed in registry.ts. */
+import type { z } from 'zod';
+import type { Deps } from '../deps.js';
+
+export interface ToolAnnotations {
+  readOnlyHint: boolean;
+  destructiveHint: boolean;
+  idempotentHint: boolean;
+  openWorldHint: boolean;
+}
+
+export interface ToolContext {
+  /** Aborted when the client cancels the call or the connection closes. */
+  signal: AbortSignal;
+}
+
+export interface ToolDefinition<I extends z.ZodRawShape = z.ZodRawShape, O extends z.ZodRawShape = z.ZodRawShape> {
+  /** snake_case, stable: agents see it as mcp__cctrader__<name>. */
+  name: string;
+  title: string;
+  /** The documentation the model reads: what it does, when to use it, what comes back. */
+  description: string;
+  input: I;
+  output: O;
+  annotations: ToolAnnotations;
+  /** Thin: call a feature function and shape its answer. Throw AppError for expected failures. */
+  handler: (args: z.output<z.ZodObject<I>>, deps: Deps, ctx: ToolContext) => Promise<z.input<z.ZodObject<O>>>;
+}
+
+export function defineTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(def: ToolDefinition<I, O>): ToolDefinition<I, O> {
+  return def;
+}
+
+/** A tool of any shape, as the registry holds it. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyTool = ToolDefinition<any, any>;

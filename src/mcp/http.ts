@@ -1,0 +1,161 @@
+/**
+ * The MCP server on Streamable HTTP (POST/GET/DELETE /mcp), one session per client.
+ * Binds 127.0.0.1 by default. Host and Origin are checked on every request (DNS-rebinding
+ * protection); a non-loopback bind requires CCTRADER_HTTP_TOKEN, and when a token is set every
+ * request must carry it as `Authorization: Bearer <token>`.
+ */
+import { randomUUID, timingSafeEqual, createHash } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { Deps } from '../deps.js';
+import { AppError } from '../errors.js';
+import { createMcpServer } from './server.js';
+
+export interface HttpOptions {
+  host: string;
+  port: number;
+  token?: string | undefined;
+  /** Largest request body accepted, bytes. */
+  maxBodyBytes?: number;
+}
+
+export interface HttpHandle {
+  url: string;
+  close(): Promise<void>;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+function digest(s: string): Buffer {
+  return createHash('sha256').update(s).digest();
+}
+
+export async function serveHttp(deps: Deps, options: HttpOptions): Promise<HttpHandle> {
+  if (!isLoopbackHost(options.host) && !options.token) {
+    throw new AppError('CONFIG', `Refusing to bind ${options.host} without CCTRADER_HTTP_TOKEN`, {
+      hint: 'set CCTRADER_HTTP_TOKEN (16+ characters) to serve beyond loopback, or bind 127.0.0.1',
+    });
+  }
+  const log = deps.log.child({ component: 'http' });
+  const maxBody = options.maxBodyBytes ?? 1_000_000;
+  const sessions = new Map<string, StreamableHTTPServerTransport>();
+  const expectedToken = options.token ? digest(options.token) : null;
+  let port = options.port;
+
+  const allowedHosts = (): Set<string> => {
+    const names = new Set(['127.0.0.1', 'localhost', '[::1]', options.host.includes(':') ? `[${options.host}]` : options.host]);
+    return new Set([...names].map((h) => `${h}:${port}`.toLowerCase()));
+  };
+  const allowedOrigins = (): Set<string> => new Set([...allowedHosts()].flatMap((h) => [`http://${h}`, `https://${h}`]));
+
+  const reject = (res: ServerResponse, status: number, code: string, message: string): void => {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message: `${code}: ${message}` }, id: null }));
+  };
+
+  const readBody = (req: IncomingMessage): Promise<unknown> =>
+    new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      req.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > maxBody) {
+          reject(new AppError('INVALID_INPUT', 'Request body too large'));
+          req.destroy();
+          return;
+        }
+        chunks.push(chunk);
+      });
+      req.on('end', () => {
+        try {
+          resolve(chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : undefined);
+        } catch {
+          reject(new AppError('INVALID_INPUT', 'Request body is not JSON'));
+        }
+      });
+      req.on('error', reject);
+    });
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const host = (req.headers.host ?? '').toLowerCase();
+    if (!allowedHosts().has(host)) return reject(res, 403, 'FORBIDDEN', 'Host header not allowed');
+    const origin = req.headers.origin;
+    if (origin !== undefined && !allowedOrigins().has(origin.toLowerCase())) {
+      return reject(res, 403, 'FORBIDDEN', 'Origin not allowed');
+    }
+    if (expectedToken) {
+      const auth = req.headers.authorization ?? '';
+      const given = auth.startsWith('Bearer ') ? auth.slice(7) : '';
+      if (!timingSafeEqual(digest(given), expectedToken)) {
+        res.setHeader('www-authenticate', 'Bearer');
+        return reject(res, 401, 'AUTH', 'missing or wrong bearer token');
+      }
+    }
+    const path = (req.url ?? '/').split('?')[0];
+    if (path !== '/mcp') return reject(res, 404, 'NOT_FOUND', 'the MCP endpoint is /mcp');
+
+    const sessionId = req.headers['mcp-session-id'];
+    const existing = typeof sessionId === 'string' ? sessions.get(sessionId) : undefined;
+    if (req.method === 'POST') {
+      let body: unknown;
+      try {
+        body = await readBody(req);
+      } catch (error) {
+        return reject(res, 400, 'INVALID_INPUT', error instanceof AppError ? error.message : 'unreadable body');
+      }
+      if (existing) return existing.handleRequest(req, res, body);
+      if (sessionId !== undefined) return reject(res, 404, 'NOT_FOUND', 'unknown or expired session');
+      if (!isInitializeRequest(body)) return reject(res, 400, 'INVALID_INPUT', 'first request must be initialize');
+      const transport = new StreamableHTTPServerTransport({
+        sessionIdGenerator: () => randomUUID(),
+        onsessioninitialized: (id) => {
+          sessions.set(id, transport);
+        },
+      });
+      transport.onclose = () => {
+        if (transport.sessionId) sessions.delete(transport.sessionId);
+      };
+      const server = createMcpServer(deps);
+      await server.connect(transport);
+      return transport.handleRequest(req, res, body);
+    }
+    if (req.method === 'GET' || req.method === 'DELETE') {
+      if (!existing) return reject(res, 404, 'NOT_FOUND', 'unknown or expired session');
+      return existing.handleRequest(req, res);
+    }
+    res.setHeader('allow', 'GET, POST, DELETE');
+    return reject(res, 405, 'INVALID_INPUT', 'method not allowed');
+  };
+
+  const server: HttpServer = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      log.error('http request failed', { error });
+      if (!res.headersSent) reject(res, 500, 'INTERNAL', 'request failed');
+      else res.end();
+    });
+  });
+  await new Promise<void>((resolve, rejectListen) => {
+    server.once('error', rejectListen);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  port = (server.address() as AddressInfo).port;
+  const shownHost = options.host.includes(':') ? `[${options.host}]` : options.host;
+  const url = `http://${shownHost}:${port}/mcp`;
+  log.info('mcp server listening on http', { url, auth: expectedToken ? 'bearer' : 'none' });
+  return {
+    url,
+    async close() {
+      for (const t of sessions.values()) await t.close().catch(() => {});
+      sessions.clear();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}

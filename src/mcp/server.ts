@@ -1,0 +1,125 @@
+/**
+ * The one server factory. stdio and Streamable HTTP both call `createMcpServer`. Tools are our
+ * own registry (define-tool.ts) served through the SDK's low-level Server, so that input errors,
+ * output checks and redaction follow the house format exactly.
+ */
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { CallToolRequestSchema, ListToolsRequestSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import { secretValues } from '../config.js';
+import type { Deps } from '../deps.js';
+import { AppError } from '../errors.js';
+import { createRedactor } from '../log.js';
+import type { AnyTool } from './define-tool.js';
+import { toolRegistry } from './registry.js';
+import { errorResult, okResult, type ToolResult } from './tool-result.js';
+
+export const SERVER_NAME = 'cctrader';
+export const SERVER_VERSION = '0.1.0';
+
+export const SERVER_INSTRUCTIONS = [
+  'cctrader is a crypto trading desk on live exchange data (Bybit USDT perpetuals by default) with a paper portfolio.',
+  'Prices: get_current_price (last, bid/ask, 24h change, funding). Candles: fetch_market_data (summary + latest closed candles).',
+  'Symbols may be written BTC/USDT, BTCUSDT or BTC/USDT:USDT; every answer names the market it is about.',
+  'Errors read CODE: message. Hint: ...; RATE_LIMITED, UPSTREAM_UNAVAILABLE and TIMEOUT may succeed on retry.',
+].join('\n');
+
+export interface McpServerOptions {
+  tools?: readonly AnyTool[];
+}
+
+interface PreparedTool {
+  def: AnyTool;
+  input: z.ZodObject;
+  output: z.ZodObject;
+  listing: Tool;
+}
+
+const prepared = new WeakMap<AnyTool, PreparedTool>();
+
+function jsonSchema(schema: z.ZodObject, io: 'input' | 'output'): Tool['inputSchema'] {
+  const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
+  return rest as Tool['inputSchema'];
+}
+
+/** Zod objects and JSON Schemas are built once per process, not per connection. */
+export function prepareTool(def: AnyTool): PreparedTool {
+  let p = prepared.get(def);
+  if (!p) {
+    const input = z.object(def.input).strict();
+    const output = z.object(def.output);
+    p = {
+      def,
+      input,
+      output,
+      listing: {
+        name: def.name,
+        title: def.title,
+        description: def.description,
+        inputSchema: jsonSchema(input, 'input'),
+        outputSchema: jsonSchema(output, 'output') as Tool['outputSchema'],
+        annotations: { title: def.title, ...def.annotations },
+      },
+    };
+    prepared.set(def, p);
+  }
+  return p;
+}
+
+/** A short, model-readable account of what was wrong with the arguments. */
+export function describeInputError(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 4)
+    .map((issue) => {
+      const path = issue.path.length ? issue.path.join('.') : 'arguments';
+      return `${path}: ${issue.message}`.slice(0, 160);
+    })
+    .join('; ');
+}
+
+export function createMcpServer(deps: Deps, options: McpServerOptions = {}): Server {
+  const tools = (options.tools ?? toolRegistry).map(prepareTool);
+  const byName = new Map(tools.map((t) => [t.def.name, t]));
+  const redact = createRedactor(secretValues(deps.config));
+  const log = deps.log.child({ component: 'mcp' });
+
+  const server = new Server(
+    { name: SERVER_NAME, version: SERVER_VERSION },
+    { capabilities: { tools: { listChanged: false } }, instructions: SERVER_INSTRUCTIONS },
+  );
+
+  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: tools.map((t) => t.listing) }));
+
+  server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<ToolResult> => {
+    const name = request.params.name;
+    const tool = byName.get(name);
+    if (!tool) {
+      return errorResult(
+        new AppError('NOT_FOUND', `No tool named ${String(name).slice(0, 60)}`, { hint: 'call tools/list for the available tools' }),
+        String(name),
+        log,
+        redact,
+      );
+    }
+    const started = performance.now();
+    try {
+      const args = tool.input.safeParse(request.params.arguments ?? {});
+      if (!args.success) {
+        throw new AppError('INVALID_INPUT', `Invalid arguments for ${name}: ${describeInputError(args.error)}`, {
+          hint: 'see the tool input schema',
+        });
+      }
+      const value = await tool.def.handler(args.data, deps, { signal: extra.signal });
+      const checked = tool.output.safeParse(value);
+      if (!checked.success) {
+        throw new AppError('INTERNAL', `Tool ${name} produced an answer outside its schema: ${describeInputError(checked.error)}`);
+      }
+      log.debug('tool call', { tool: name, ms: Math.round(performance.now() - started) });
+      return okResult(checked.data as Record<string, unknown>, redact);
+    } catch (error) {
+      return errorResult(error, name, log, redact);
+    }
+  });
+
+  return server;
+}

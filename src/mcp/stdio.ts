@@ -1,0 +1,23 @@
+/** The MCP server on stdio: stdout carries only JSON-RPC; logs go to stderr. */
+import type { Readable, Writable } from 'node:stream';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import type { Deps } from '../deps.js';
+import { createMcpServer } from './server.js';
+
+export interface StdioHandle {
+  /** Resolves when the client closes stdin or the transport closes. */
+  closed: Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function serveStdio(deps: Deps, stdin: Readable, stdout: Writable): Promise<StdioHandle> {
+  const server = createMcpServer(deps);
+  const transport = new StdioServerTransport(stdin, stdout);
+  let resolveClosed!: () => void;
+  const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
+  server.onclose = () => resolveClosed();
+  stdin.once('end', () => void server.close());
+  await server.connect(transport);
+  deps.log.info('mcp server listening on stdio');
+  return { closed, close: () => server.close() };
+}

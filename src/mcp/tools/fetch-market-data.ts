@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import { getCandleReport } from '../../market/quotes.js';
+import { defineTool } from '../define-tool.js';
+import { compactCandleOut, isoOut, marketOut, symbolArg, timeframeArg } from '../schemas.js';
+
+export const fetchMarketData = defineTool({
+  name: 'fetch_market_data',
+  title: 'Candles (OHLCV)',
+  description:
+    'OHLCV for a symbol and timeframe: a summary over the last `lookback` closed candles (open, high, low, close, change %, range %, average volume, last volume vs average), the latest `limit` closed candles, and the still-forming candle. For indicators use the analyze_* tools instead of reading candles.',
+  input: {
+    symbol: symbolArg,
+    timeframe: timeframeArg.default('1h'),
+    limit: z.number().int().min(1).max(100).default(10).describe('closed candles to list (1-100)'),
+    lookback: z.number().int().min(1).max(500).default(100).describe('closed candles the summary covers (1-500)'),
+  },
+  output: {
+    symbol: z.string(),
+    market: marketOut,
+    timeframe: timeframeArg,
+    asOf: isoOut.describe('open time of the last closed candle'),
+    summary: z.object({
+      candles: z.number(),
+      from: isoOut,
+      open: z.number(),
+      high: z.number(),
+      low: z.number(),
+      close: z.number(),
+      changePct: z.number(),
+      rangePct: z.number(),
+      avgVolume: z.number(),
+      lastVolumeVsAvg: z.number().nullable(),
+    }),
+    candles: z.array(compactCandleOut),
+    forming: compactCandleOut.nullable(),
+  },
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  handler: ({ symbol, timeframe, limit, lookback }, deps) => getCandleReport(deps, symbol, timeframe, Math.max(lookback, limit), limit),
+});

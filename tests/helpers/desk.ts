@@ -1,0 +1,78 @@
+/** Test harness: the real desk (real ccxt, real SQLite, real MCP server) against the simulator. */
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { createDeps, type AppHandle } from '../../src/app.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import type { Clock } from '../../src/deps.js';
+import { createMcpServer } from '../../src/mcp/server.js';
+import { startSimExchange, type SimExchange, type SimExchangeOptions } from '../../src/sim/server.js';
+
+export interface TestDesk {
+  sim: SimExchange;
+  app: AppHandle;
+  config: Config;
+  client: Client;
+  logs: string[];
+  /** Call a tool and return its result. */
+  call(name: string, args?: Record<string, unknown>): Promise<CallResult>;
+  close(): Promise<void>;
+}
+
+export interface CallResult {
+  isError: boolean;
+  text: string;
+  data: any;
+}
+
+export interface TestDeskOptions {
+  env?: Record<string, string>;
+  sim?: SimExchangeOptions;
+  clock?: Clock;
+}
+
+export async function startTestDesk(options: TestDeskOptions = {}): Promise<TestDesk> {
+  const sim = await startSimExchange({ seed: 42, ...options.sim });
+  const config = loadConfig({
+    env: {
+      EXCHANGE_BASE_URL: sim.url,
+      DB_PATH: ':memory:',
+      EXCHANGE_RATE_LIMIT: 'false',
+      EXCHANGE_TIMEOUT_MS: '2000',
+      LOG_LEVEL: 'debug',
+      ...options.env,
+    },
+  });
+  const logs: string[] = [];
+  const app = await createDeps(config, {
+    writeLog: (line) => void logs.push(line),
+    retryBaseDelayMs: 5,
+    clock: options.clock ?? { now: () => sim.clock.now() },
+  });
+  const server = createMcpServer(app.deps);
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  const client = new Client({ name: 'test', version: '1.0.0' });
+  await server.connect(serverSide);
+  await client.connect(clientSide);
+  return {
+    sim,
+    app,
+    config,
+    client,
+    logs,
+    async call(name, args = {}) {
+      const result = (await client.callTool({ name, arguments: args })) as {
+        isError?: boolean;
+        content: Array<{ type: string; text?: string }>;
+        structuredContent?: unknown;
+      };
+      const text = result.content.map((c) => c.text ?? '').join('');
+      return { isError: Boolean(result.isError), text, data: result.structuredContent };
+    },
+    async close() {
+      await client.close();
+      await server.close();
+      await app.close();
+      await sim.close();
+    },
+  };
+}

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig, redactConfig } from '../../src/config.js';
+
+describe('configuration', () => {
+  it('merges defaults < .env < environment < flags, later wins', () => {
+    const config = loadConfig({
+      file: { DEFAULT_SYMBOL: 'ETH/USDT', MAX_TURNS: '5', MARKET_TYPE: 'spot' },
+      env: { MAX_TURNS: '7', MARKET_TYPE: 'swap' },
+      flags: { MARKET_TYPE: 'spot' },
+      defaults: { dbPath: '/data/cctrader.db' },
+    });
+    expect(config.DEFAULT_SYMBOL).toBe('ETH/USDT');
+    expect(config.MAX_TURNS).toBe(7);
+    expect(config.MARKET_TYPE).toBe('spot');
+    expect(config.DB_PATH).toBe('/data/cctrader.db');
+    expect(config.EXCHANGE_ID).toBe('bybit');
+  });
+
+  it('keeps the original variable names and meanings', () => {
+    const config = loadConfig({ env: { BYBIT_TESTNET: 'true', MAX_BUDGET_USD: '2.5', ANALYSIS_INTERVAL: '600' } });
+    expect(config.BYBIT_TESTNET).toBe(true);
+    expect(config.MAX_BUDGET_USD).toBe(2.5);
+    expect(config.ANALYSIS_INTERVAL).toBe(600);
+  });
+
+  it('treats empty values as unset', () => {
+    expect(loadConfig({ env: { EXCHANGE_BASE_URL: '', MAX_TURNS: ' ' } }).MAX_TURNS).toBe(20);
+  });
+
+  it('stops with a message that names the bad variable', () => {
+    expect(() => loadConfig({ env: { MAX_TURNS: 'lots' } })).toThrow(/MAX_TURNS/);
+    expect(() => loadConfig({ env: { MARKET_TYPE: 'futures' } })).toThrow(/MARKET_TYPE.*futures/);
+    expect(() => loadConfig({ env: { EXCHANGE_BASE_URL: 'ftp://x' } })).toThrow(/EXCHANGE_BASE_URL/);
+  });
+
+  it('never shows a secret value, not even in an error', () => {
+    const config = loadConfig({ env: { BYBIT_API_KEY: 'canary-key-123456', ANTHROPIC_API_KEY: 'sk-canary-abcdef' } });
+    const shown = JSON.stringify(redactConfig(config));
+    expect(shown).not.toContain('canary');
+    expect(redactConfig(config).BYBIT_API_KEY).toBe('[set, redacted]');
+    let message = '';
+    try {
+      loadConfig({ env: { CCTRADER_HTTP_TOKEN: 'short-canary' } });
+    } catch (e) {
+      message = String((e as Error).message);
+    }
+    expect(message).toMatch(/CCTRADER_HTTP_TOKEN/);
+    expect(message).not.toContain('short-canary');
+  });
+});
