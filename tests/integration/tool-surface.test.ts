@@ -1,0 +1,60 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toolRegistry } from '../../src/mcp/registry.js';
+import { startTestDesk, type TestDesk } from '../helpers/desk.js';
+
+let desk: TestDesk;
+beforeAll(async () => {
+  desk = await startTestDesk();
+});
+afterAll(async () => {
+  await desk.close();
+});
+
+describe('tools/list', () => {
+  it('matches the recorded surface (names, annotations, schemas)', async () => {
+    const { tools } = await desk.client.listTools();
+    await expect(JSON.stringify(tools, null, 2)).toMatchFileSnapshot('./__snapshots__/tools-list.json');
+  });
+
+  it('sets all four annotation hints and an output schema on every tool', async () => {
+    const { tools } = await desk.client.listTools();
+    for (const tool of tools) {
+      expect(tool.name).toMatch(/^[a-z][a-z0-9_]*$/);
+      for (const hint of ['readOnlyHint', 'destructiveHint', 'idempotentHint', 'openWorldHint'] as const) {
+        expect(typeof tool.annotations?.[hint], `${tool.name}.${hint}`).toBe('boolean');
+      }
+      expect(tool.outputSchema?.type).toBe('object');
+      expect(tool.description!.length).toBeGreaterThan(40);
+    }
+  });
+
+  it('stays inside its token budget (12 KB for the whole surface)', async () => {
+    const { tools } = await desk.client.listTools();
+    const bytes = Buffer.byteLength(JSON.stringify({ tools }));
+    expect(bytes).toBeLessThanOrEqual(12 * 1024);
+  });
+
+  it('is exactly the table in the README', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const section = readme.split('## Tools')[1]?.split('\n## ')[0] ?? '';
+    const documented = [...section.matchAll(/^\| `([a-z_]+)` \|/gm)].map((m) => m[1]).sort();
+    expect(documented).toEqual(toolRegistry.map((t) => t.name).sort());
+  });
+
+  it('answers an unknown tool with a coded error', async () => {
+    const r = await desk.call('place_real_order', { symbol: 'BTC/USDT' });
+    expect(r.isError).toBe(true);
+    expect(r.text).toMatch(/^NOT_FOUND: /);
+  });
+});
+
+describe('README settings table', () => {
+  it('documents exactly the settings the configuration schema accepts', async () => {
+    const { configSchema } = await import('../../src/config.js');
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const section = readme.split('## Settings')[1]?.split('\n## ')[0] ?? '';
+    const documented = [...section.matchAll(/^\| `([A-Z0-9_]+)` \|/gm)].map((m) => m[1]).sort();
+    expect(documented).toEqual(Object.keys(configSchema.shape).sort());
+  });
+});
