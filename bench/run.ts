@@ -1,9 +1,13 @@
 /** `npm run bench`: every benchmark, one table. Results are ratios and goals, never test assertions. */
 import { cpus, totalmem } from 'node:os';
+import { benchAnalysis } from './analysis.js';
 import { benchPriceLatency } from './price-latency.js';
 import { printTable, type BenchResult } from './types.js';
 
-const suites: Array<[string, () => Promise<BenchResult[]>]> = [['market data', () => benchPriceLatency()]];
+const suites: Array<[string, () => Promise<BenchResult[]>]> = [
+  ['market data', () => benchPriceLatency()],
+  ['analysis', () => benchAnalysis()],
+];
 
 const rows: BenchResult[] = [];
 for (const [name, run] of suites) {

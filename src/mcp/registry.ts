@@ -1,6 +1,19 @@
 /** Every MCP tool, in the order tools/list shows them. The README's tool table must match. */
 import type { AnyTool } from './define-tool.js';
+import { analyzeMomentumTool } from './tools/analyze-momentum.js';
+import { analyzePatternsTool } from './tools/analyze-patterns.js';
+import { analyzeTrendTool } from './tools/analyze-trend.js';
+import { analyzeVolatilityTool } from './tools/analyze-volatility.js';
 import { fetchMarketData } from './tools/fetch-market-data.js';
+import { fetchTechnicalSnapshotTool } from './tools/fetch-technical-snapshot.js';
 import { getCurrentPrice } from './tools/get-current-price.js';
 
-export const toolRegistry: readonly AnyTool[] = [getCurrentPrice, fetchMarketData];
+export const toolRegistry: readonly AnyTool[] = [
+  getCurrentPrice,
+  fetchMarketData,
+  fetchTechnicalSnapshotTool,
+  analyzeTrendTool,
+  analyzeMomentumTool,
+  analyzeVolatilityTool,
+  analyzePatternsTool,
+];

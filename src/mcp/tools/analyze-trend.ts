@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { analyzeTrend } from '../../analysis/service.js';
+import { defineTool } from '../define-tool.js';
+import { analysisHeader, analysisInput, emaOut, readOnlyMarket } from './analysis-shared.js';
+
+export const analyzeTrendTool = defineTool({
+  name: 'analyze_trend',
+  title: 'Trend (EMA, ADX, volume)',
+  description:
+    'EMA 20/50/200 (SMA-seeded; ema200 null under 200 candles), ADX(14) with +DI/-DI, a direction (up/down/sideways) and strength (ADX ≥25 strong, ≥20 moderate) verdict, and volume vs its SMA(20). Closed candles only.',
+  input: analysisInput,
+  output: {
+    ...analysisHeader,
+    ema: emaOut,
+    adx: z.number(),
+    plusDI: z.number(),
+    minusDI: z.number(),
+    direction: z.enum(['up', 'down', 'sideways']),
+    strength: z.enum(['strong', 'moderate', 'weak']),
+    notes: z.array(z.string()),
+    volume: z.object({ last: z.number(), sma20: z.number(), relative: z.number().nullable() }),
+  },
+  annotations: readOnlyMarket,
+  handler: ({ symbol, timeframe, candles }, deps) => analyzeTrend(deps, symbol, timeframe, candles),
+});

@@ -1,0 +1,15 @@
+import { z } from 'zod';
+import { analyzeVolatility } from '../../analysis/service.js';
+import { defineTool } from '../define-tool.js';
+import { analysisHeader, analysisInput, bollingerOut, readOnlyMarket } from './analysis-shared.js';
+
+export const analyzeVolatilityTool = defineTool({
+  name: 'analyze_volatility',
+  title: 'Volatility (Bollinger, ATR)',
+  description:
+    'Bollinger(20,2) with population stdev, %B (0 lower band, 1 upper) and bandwidth %; ATR(14) Wilder in price and as % of close; bandwidthPercentile (low = squeeze). Closed candles only.',
+  input: analysisInput,
+  output: { ...analysisHeader, bollinger: bollingerOut, atr: z.number(), atrPct: z.number(), bandwidthPercentile: z.number().nullable() },
+  annotations: readOnlyMarket,
+  handler: ({ symbol, timeframe, candles }, deps) => analyzeVolatility(deps, symbol, timeframe, candles),
+});

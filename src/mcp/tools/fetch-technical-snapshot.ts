@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import { DEFAULT_SNAPSHOT_TIMEFRAMES, technicalSnapshot } from '../../analysis/service.js';
+import { defineTool } from '../define-tool.js';
+import { marketOut, symbolArg, timeframeArg } from '../schemas.js';
+import { bollingerOut, candlestickOut, emaOut, macdOut, readOnlyMarket } from './analysis-shared.js';
+
+const timeframeSummary = z.object({
+  asOf: z.string(),
+  close: z.number(),
+  bias: z.enum(['bullish', 'bearish', 'neutral']),
+  trend: z.object({
+    direction: z.enum(['up', 'down', 'sideways']),
+    strength: z.enum(['strong', 'moderate', 'weak']),
+    ema: emaOut,
+    adx: z.number(),
+    plusDI: z.number(),
+    minusDI: z.number(),
+  }),
+  momentum: z.object({ rsi: z.number(), flat: z.literal(true).optional(), macd: macdOut, stochastic: z.object({ k: z.number(), d: z.number() }) }),
+  volatility: z.object({ bollinger: bollingerOut, atr: z.number(), atrPct: z.number() }),
+  volume: z.object({ relative: z.number().nullable() }),
+  patterns: z.object({
+    candlestick: z.array(candlestickOut),
+    support: z.number().nullable(),
+    resistance: z.number().nullable(),
+    divergence: z.object({ type: z.enum(['bullish', 'bearish']), candlesAgo: z.number() }).nullable(),
+  }),
+  notes: z.array(z.string()).optional(),
+});
+const timeframeFailure = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+
+const level = z.object({ price: z.number(), timeframe: timeframeArg, distancePct: z.number() }).nullable();
+
+export const fetchTechnicalSnapshotTool = defineTool({
+  name: 'fetch_technical_snapshot',
+  title: 'Multi-timeframe technical snapshot',
+  description:
+    'One call for a trade decision: per timeframe (default 15m,1h,4h; 200 closed candles) a bias and compact trend, momentum, volatility, volume and pattern summary; across them an alignment verdict (bullish/bearish/mixed) with reasons, nearest key levels, and stopDistance = 1.5×ATR of the middle timeframe for a stop-loss. A failing timeframe is reported with its error code; the others still answer.',
+  input: {
+    symbol: symbolArg,
+    timeframes: z.array(timeframeArg).min(1).max(4).default(DEFAULT_SNAPSHOT_TIMEFRAMES),
+  },
+  output: {
+    symbol: z.string(),
+    market: marketOut,
+    alignment: z.enum(['bullish', 'bearish', 'mixed']),
+    reasons: z.array(z.string()),
+    price: z.number(),
+    asOf: z.string(),
+    keyLevels: z.object({ support: level, resistance: level }),
+    stopDistance: z.object({ timeframe: timeframeArg, atr: z.number(), multiple: z.number(), price: z.number(), pct: z.number() }),
+    timeframes: z.partialRecord(timeframeArg, z.union([timeframeSummary, timeframeFailure])),
+  },
+  annotations: readOnlyMarket,
+  handler: ({ symbol, timeframes }, deps) => technicalSnapshot(deps, symbol, timeframes),
+});
