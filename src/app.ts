@@ -1,4 +1,7 @@
 /** Composition root: the only place that builds real adapters (database, ccxt). */
+import { tmpdir } from 'node:os';
+import { agentDirs, ClaudeAgentBackend } from './agent/claude-backend.js';
+import { ANALYST_TOOLS } from './agent/types.js';
 import type { Config } from './config.js';
 import { secretValues } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
@@ -6,6 +9,13 @@ import { migrateToLatest } from './db/migrate.js';
 import { systemClock, type Clock, type Deps } from './deps.js';
 import { createLogger, type Logger } from './log.js';
 import { CcxtMarketData } from './market/ccxt-market-data.js';
+import { TtlCache } from './sentiment/cache.js';
+import { FearGreedSource } from './sentiment/fear-greed-source.js';
+import { PerplexitySource, perplexityClientLogger } from './sentiment/perplexity-source.js';
+import type { SentimentDeps, SentimentReading } from './sentiment/types.js';
+import { toolRegistry } from './mcp/registry.js';
+import { createMcpServer } from './mcp/server.js';
+import { recordLlmUsage } from './usage/record.js';
 
 export interface AppHandle {
   deps: Deps;
@@ -49,7 +59,7 @@ export async function createDeps(config: Config, options: CreateDepsOptions): Pr
     log: log.child({ component: 'market' }),
     now: () => clock.now(),
   });
-  const deps: Deps = { config, log, clock, db: database.db, market };
+  const deps: Deps = { config, log, clock, db: database.db, market, sentiment: createSentimentDeps(config, log, clock, database, options) };
   return {
     deps,
     database,
@@ -58,4 +68,65 @@ export async function createDeps(config: Config, options: CreateDepsOptions): Pr
       await database.close();
     },
   };
+}
+
+/** The optional sentiment sources. The Perplexity client module is imported on first use. */
+function createSentimentDeps(config: Config, log: Logger, clock: Clock, database: Database, options: CreateDepsOptions): SentimentDeps {
+  const apiKey = config.PERPLEXITY_API_KEY;
+  const newsLog = log.child({ component: 'perplexity' });
+  const news = apiKey
+    ? new PerplexitySource({
+        client: async () => {
+          const { default: Perplexity } = await import('@perplexity-ai/perplexity_ai');
+          return new Perplexity({
+            apiKey,
+            baseURL: config.PERPLEXITY_BASE_URL,
+            timeout: config.PERPLEXITY_TIMEOUT_MS,
+            // Retries are the adapter's (bounded, and it never sleeps through a long Retry-After).
+            maxRetries: 0,
+            logLevel: 'warn',
+            logger: perplexityClientLogger(newsLog),
+          });
+        },
+        model: config.PERPLEXITY_MODEL,
+        timeoutMs: config.PERPLEXITY_TIMEOUT_MS,
+        maxRetries: config.PERPLEXITY_MAX_RETRIES,
+        retryBaseDelayMs: options.retryBaseDelayMs ?? 500,
+        prices: {
+          inputUsdPerMTok: config.PERPLEXITY_INPUT_USD_PER_MTOK,
+          outputUsdPerMTok: config.PERPLEXITY_OUTPUT_USD_PER_MTOK,
+          requestUsd: config.PERPLEXITY_REQUEST_USD,
+        },
+        log: newsLog,
+        now: () => clock.now(),
+        onUsage: (usage) => recordLlmUsage(database.db, usage),
+      })
+    : null;
+  const fearGreed = config.FEAR_GREED_ENABLED
+    ? new FearGreedSource({ url: config.FEAR_GREED_URL, log: log.child({ component: 'fear-greed' }), now: () => clock.now() })
+    : null;
+  const cache = new TtlCache<SentimentReading>(config.SENTIMENT_CACHE_MINUTES * 60_000, () => clock.now());
+  return { news, fearGreed, cache };
+}
+
+/**
+ * The Claude analyst (Claude Agent SDK), with the desk's own MCP server attached in-process: its
+ * tool calls run on these deps. `baseEnv` is the environment the `claude` child starts from (the
+ * CLI passes its own; only main.ts reads process.env). Without ANTHROPIC_API_KEY every run ends
+ * with errorCode AUTH. The SDK itself is imported on the first run.
+ */
+export function createClaudeAgent(app: AppHandle, options: { baseEnv: Record<string, string | undefined>; toolTimeoutMs?: number }): ClaudeAgentBackend {
+  const { config } = app.deps;
+  return new ClaudeAgentBackend({
+    apiKey: config.ANTHROPIC_API_KEY,
+    baseUrl: config.ANTHROPIC_BASE_URL,
+    baseEnv: options.baseEnv,
+    ...agentDirs(config, tmpdir()),
+    maxRetries: config.CLAUDE_MAX_RETRIES,
+    toolTimeoutMs: options.toolTimeoutMs ?? 120_000,
+    defaultTools: ANALYST_TOOLS,
+    createMcpServer: ({ tools }) =>
+      createMcpServer(app.deps, { tools: tools ? toolRegistry.filter((t) => tools.includes(t.name)) : undefined, alwaysLoad: true }),
+    log: app.deps.log,
+  });
 }

@@ -40,14 +40,49 @@ export const configSchema = z.object({
   CLAUDE_MODEL: z.string().min(1).default('claude-sonnet-4-5').describe('model of the Claude analyst'),
   MAX_TURNS: int(1, 200).default(20).describe('agent turns per analysis'),
   MAX_BUDGET_USD: positive().default(1.0).describe('spend cap per analysis, USD'),
+  AGENT_DIR: z.string().min(1).optional().describe("the Claude analyst's own folder: session transcripts (daily sessions resume from here) and its working directory; never your ~/.claude (default: agent/ next to DB_PATH)"),
+  CLAUDE_MAX_RETRIES: int(0, 10).default(2).describe('retries of a failed Anthropic request (429, 5xx, connection) within one analysis'),
   ANALYSIS_INTERVAL: int(10, 86_400).default(300).describe('seconds between monitor/scan cycles'),
+
+  // Sentiment (fetch_sentiment_data)
+  PERPLEXITY_API_KEY: z.string().optional().describe('enables the Perplexity news source of fetch_sentiment_data'),
+  PERPLEXITY_BASE_URL: url().default('https://api.perplexity.ai').describe('Perplexity API base URL'),
+  PERPLEXITY_MODEL: z.string().min(1).default('sonar').describe('Perplexity model (sonar, sonar-pro)'),
+  PERPLEXITY_TIMEOUT_MS: int(100, 120_000).default(20_000).describe('timeout of one Perplexity request, ms'),
+  PERPLEXITY_MAX_RETRIES: int(0, 3).default(1).describe('retries of a Perplexity 429/5xx/connection fault (never of a timeout; a Retry-After over 10 s is not waited for)'),
+  PERPLEXITY_INPUT_USD_PER_MTOK: num().min(0).default(1).describe('Perplexity price per million input tokens, USD (for usage reports)'),
+  PERPLEXITY_OUTPUT_USD_PER_MTOK: num().min(0).default(1).describe('Perplexity price per million output tokens, USD (for usage reports)'),
+  PERPLEXITY_REQUEST_USD: num().min(0).default(0.005).describe('Perplexity search fee per request, USD (for usage reports)'),
+  SENTIMENT_CACHE_MINUTES: int(0, 1440).default(15).describe('how long a news or Fear & Greed answer is reused, minutes (0 = never)'),
+  FEAR_GREED_ENABLED: bool().default(false).describe('add the Crypto Fear & Greed index (alternative.me) to fetch_sentiment_data'),
+  FEAR_GREED_URL: url().default('https://api.alternative.me/fng/').describe('Fear & Greed index URL'),
+
+  // Paper trading: signals, fills, risk (submit_trading_signal and the portfolio tools)
+  MIN_CONFIDENCE: int(0, 100).default(60).describe('signals below this confidence (0-100) are recorded and not traded'),
+  MIN_RISK_REWARD: num().min(0).max(100).default(1.5).describe('least reward-to-risk (target distance / stop distance, from the live price) a signal needs'),
+  MAX_ENTRY_DEVIATION_PCT: num().gt(0).max(100).default(1).describe('most a signal entry_price may differ from the live price, %'),
+  MIN_STOP_ATR: num().min(0).max(100).default(0.5).describe('stop distance below this many ATR(14, 1h) is rejected as too tight (0 = off)'),
+  MAX_STOP_ATR: num().min(0).max(1000).default(6).describe('stop distance above this many ATR(14, 1h) is rejected as too wide (0 = off)'),
+  PAPER_STARTING_BALANCE: num().positive().max(1e9).default(10_000).describe('starting balance of a new paper portfolio, USDT'),
+  FILL_MODE: z.enum(['realistic', 'instant']).default('realistic').describe('realistic = walk the order book (VWAP, slippage cap); instant = buy at the ask, sell at the bid'),
+  TAKER_FEE_RATE: num().min(0).max(0.01).default(0.00055).describe('taker fee on the notional of every fill, as a fraction (Bybit linear: 0.00055)'),
+  MAX_SLIPPAGE_PCT: num().gt(0).max(50).default(0.5).describe('entries take book levels only up to this % from the best price (the size is cut to what fills there)'),
+  RISK_PER_TRADE_PCT: num().gt(0).max(100).default(1).describe('equity risked per trade if the stop is hit (fees included), %'),
+  MAX_POSITION_SIZE_PCT: num().gt(0).max(10_000).default(20).describe('largest notional of one position, % of equity'),
+  MAX_TOTAL_EXPOSURE_PCT: num().gt(0).max(10_000).default(100).describe('largest notional of all open positions together, % of equity'),
+  MAX_OPEN_POSITIONS: int(1, 1000).default(5).describe('most open positions per portfolio'),
+  DAILY_LOSS_LIMIT_PCT: num().gt(0).max(100).default(5).describe('no new entries for the rest of the UTC day once realized P&L today is below -this % of the day-start balance'),
+  COOLDOWN_MINUTES: int(0, 10_080).default(60).describe('no new entry on a symbol for this long after a stop-out on it, minutes'),
+  LEVERAGE: num().min(1).max(125).default(1).describe('leverage of new perpetual positions (margin = notional / leverage); spot is always 1'),
+  MAX_LEVERAGE: num().min(1).max(125).default(10).describe('upper bound for LEVERAGE'),
+  MAINTENANCE_MARGIN_PCT: num().min(0).max(50).default(0.5).describe('maintenance margin rate for liquidation prices (isolated margin), %'),
 });
 
 export type Config = z.infer<typeof configSchema>;
 export type ConfigKey = keyof Config;
 
 /** Settings whose values never leave the process: redacted in `cctrader config`, logs and errors. */
-export const SECRET_KEYS: readonly ConfigKey[] = ['BYBIT_API_KEY', 'BYBIT_API_SECRET', 'ANTHROPIC_API_KEY', 'CCTRADER_HTTP_TOKEN'];
+export const SECRET_KEYS: readonly ConfigKey[] = ['BYBIT_API_KEY', 'BYBIT_API_SECRET', 'ANTHROPIC_API_KEY', 'CCTRADER_HTTP_TOKEN', 'PERPLEXITY_API_KEY'];
 
 export interface ConfigSources {
   /** Parsed `.env` of the working directory, if any. */

@@ -5,6 +5,7 @@ import type { Config } from './config.js';
 import type { DB } from './db/schema.js';
 import type { Logger } from './log.js';
 import type { MarketData } from './market/types.js';
+import type { SentimentDeps } from './sentiment/types.js';
 
 export interface Clock {
   now(): number;
@@ -18,4 +19,6 @@ export interface Deps {
   clock: Clock;
   db: Kysely<DB>;
   market: MarketData;
+  /** Optional sentiment sources (news, Fear & Greed) and their cache. */
+  sentiment: SentimentDeps;
 }

@@ -7,6 +7,12 @@ import { registerDb } from './commands/db.js';
 import { registerDemo } from './commands/demo.js';
 import { registerServe } from './commands/serve.js';
 import { registerSimExchange } from './commands/sim-exchange.js';
+import { registerHalt } from './commands/halt.js';
+import { registerPnlReport } from './commands/pnl-report.js';
+import { registerPortfolio } from './commands/portfolio.js';
+import { registerResume } from './commands/resume.js';
+import { registerSignals } from './commands/signals.js';
+import { registerStatus } from './commands/status.js';
 import { createCliContext, type CliIO } from './context.js';
 
 /** Global flags and the settings they set (flags win over the environment and .env). */
@@ -46,6 +52,12 @@ export function buildProgram(io: CliIO): Command {
   registerDemo(program, ctx);
   registerConfig(program, ctx);
   registerDb(program, ctx);
+  registerSignals(program, ctx);
+  registerStatus(program, ctx);
+  registerPnlReport(program, ctx);
+  registerPortfolio(program, ctx);
+  registerHalt(program, ctx);
+  registerResume(program, ctx);
   return program;
 }
 

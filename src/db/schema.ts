@@ -1,6 +1,6 @@
 /** Row types of every table, as Kysely sees them. Decimal strings for money and quantities,
  * epoch milliseconds for times. Keep in step with db/migrations. */
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 export interface AgentSessionsTable {
   operation_type: string;
@@ -29,6 +29,20 @@ export interface MoversSignalsTable {
   stop_loss: string;
   take_profit: string;
   analysis: Generated<string>;
+  /** 0002: the client's idempotency key (unique). */
+  signal_id: string | null;
+  portfolio_id: number | null;
+  /** 0002: recorded (below MIN_CONFIDENCE), rejected, executed, failed (market error; may be retried). */
+  status: Generated<'recorded' | 'rejected' | 'executed' | 'failed'>;
+  /** 0002: rejection code, or the first clamp code of an executed signal. */
+  reason_code: string | null;
+  reason: string | null;
+  /** 0002: JSON of the decision: the numbers behind it and every clamp. */
+  decision: string | null;
+  position_id: number | null;
+  timeframe: string | null;
+  technical_score: number | null;
+  sentiment_score: number | null;
 }
 
 export interface PaperPositionsTable {
@@ -43,6 +57,23 @@ export interface PaperPositionsTable {
   status: 'open' | 'closed';
   opened_at: number;
   closed_at: number | null;
+  /** 0002 columns. entry_price is the fill VWAP; entry_notional = sum of price × quantity of the fill. */
+  signal_id: number | null;
+  leverage: Generated<string>;
+  /** Margin held (cash moved out of `cash` while open); funding may draw it down. */
+  margin: Generated<string>;
+  entry_notional: Generated<string>;
+  entry_fee: Generated<string>;
+  liquidation_price: string | null;
+  /** Candles up to this time have been checked against the stop and target. */
+  last_evaluated_at: number | null;
+  exit_price: string | null;
+  exit_reason: 'stop_loss' | 'take_profit' | 'manual' | 'liquidation' | 'reset' | null;
+  /** Net realized P&L of the position (fees and funding included) = sum of its trades' pnl. */
+  realized_pnl: string | null;
+  /** realized_pnl in 1e-8 USDT. */
+  realized_units: ColumnType<number | null, number | bigint | null | undefined, number | bigint | null>;
+  funding_paid: Generated<string>;
 }
 
 export interface PaperTradesTable {
@@ -56,6 +87,47 @@ export interface PaperTradesTable {
   fee: Generated<string>;
   pnl: Generated<string>;
   created_at: number;
+  /** 0002: price × quantity of the fill, exact. */
+  notional: Generated<string>;
+  /** 0002: pnl and fee in 1e-8 USDT, for exact SQL aggregation. */
+  pnl_units: ColumnType<number, number | bigint | undefined, number | bigint>;
+  fee_units: ColumnType<number, number | bigint | undefined, number | bigint>;
+}
+
+/** 0002: per portfolio, UTC day and symbol, the sums of the trade log and of the round trips closed that day. */
+export interface PaperPnlDailyTable {
+  portfolio_id: number;
+  day: number;
+  symbol: string;
+  pnl_units: ColumnType<number, number | bigint | undefined, number | bigint>;
+  fee_units: ColumnType<number, number | bigint | undefined, number | bigint>;
+  funding_units: ColumnType<number, number | bigint | undefined, number | bigint>;
+  closed: Generated<number>;
+  wins: Generated<number>;
+  losses: Generated<number>;
+  win_units: ColumnType<number, number | bigint | undefined, number | bigint>;
+  loss_units: ColumnType<number, number | bigint | undefined, number | bigint>;
+}
+
+/** 0002: per portfolio and UTC day, the realized balance path: open/high/low/close and the
+ * deepest fall from the day's running peak (absolute and %). */
+export interface PaperBalanceDailyTable {
+  portfolio_id: number;
+  day: number;
+  open: string;
+  high: string;
+  low: string;
+  close: string;
+  drawdown: string;
+  drawdown_pct: number;
+}
+
+/** 0002: the desk-wide halt switch (one row, id 1). */
+export interface TradingHaltTable {
+  id: number;
+  halted: Generated<number>;
+  reason: string | null;
+  updated_at: number;
 }
 
 export interface TokenUsageTable {
@@ -67,6 +139,15 @@ export interface TokenUsageTable {
   tokens_output: Generated<number>;
   cost_usd: Generated<string>;
   created_at: number;
+  /** 0003: who was paid: 'anthropic' (default, the original rows) or 'perplexity'. */
+  provider: Generated<string>;
+  /** 0003: prompt-cache tokens read and written (Anthropic). */
+  cache_read_tokens: Generated<number>;
+  cache_write_tokens: Generated<number>;
+  /** 0003: the symbol the call was about, when there was one. */
+  symbol: string | null;
+  /** 0003: the provider's message or response id; unique per provider when set. */
+  message_id: string | null;
 }
 
 export interface TokenSessionsTable {
@@ -94,6 +175,9 @@ export interface DB {
   movers_signals: MoversSignalsTable;
   paper_positions: PaperPositionsTable;
   paper_trades: PaperTradesTable;
+  trading_halt: TradingHaltTable;
+  paper_pnl_daily: PaperPnlDailyTable;
+  paper_balance_daily: PaperBalanceDailyTable;
   token_usage: TokenUsageTable;
   token_sessions: TokenSessionsTable;
   rate_limit_tracking: RateLimitTrackingTable;

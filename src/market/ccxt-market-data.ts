@@ -17,6 +17,7 @@ import {
   type CandleRequest,
   type CandleSeries,
   type FundingRate,
+  type LongShortRatio,
   type MarketData,
   type MarketInfo,
   type MarketType,
@@ -347,6 +348,35 @@ export class CcxtMarketData implements MarketData {
       }))
       .filter((p) => Number.isFinite(p.time) && Number.isFinite(p.amount))
       .sort((a, b) => a.time - b.time);
+  }
+
+  async longShortRatio(symbol: string): Promise<LongShortRatio | null> {
+    const info = await this.resolveSymbol(symbol);
+    if (info.type !== 'swap') return null;
+    const ex = await this.exchange();
+    if (!ex.has['fetchLongShortRatioHistory']) return null;
+    // Bybit: GET /v5/market/account-ratio?period=1h&limit=1 -> { buyRatio, sellRatio, timestamp }.
+    const rows = await this.call(`fetching the ${info.symbol} long/short ratio`, (e) =>
+      e.fetchLongShortRatioHistory(info.symbol, '1h', undefined, 1),
+    );
+    // No rows: the exchange publishes no ratio for this market (yet).
+    if (!Array.isArray(rows) || rows.length === 0) return null;
+    let latest: LongShortRatio | null = null;
+    for (const r of rows) {
+      const raw = (r?.info ?? {}) as Record<string, unknown>;
+      const buy = numberish(raw['buyRatio']);
+      const sell = numberish(raw['sellRatio']);
+      const ratio = finiteOrNull(r?.longShortRatio);
+      const longShare =
+        buy !== undefined && sell !== undefined && buy + sell > 0 ? buy / (buy + sell) : ratio !== null && ratio >= 0 ? ratio / (1 + ratio) : NaN;
+      const time = finiteOrNull(r?.timestamp);
+      if (time === null || !Number.isFinite(longShare) || longShare <= 0 || longShare >= 1) continue;
+      if (!latest || time > latest.time) latest = { time, longShare, ratio: longShare / (1 - longShare) };
+    }
+    if (!latest) {
+      throw new AppError('BAD_RESPONSE', `The exchange returned no usable long/short ratio for ${info.symbol}`, { retryable: true, hint: 'retry shortly' });
+    }
+    return latest;
   }
 
   async close(): Promise<void> {

@@ -98,6 +98,16 @@ export interface OpenInterestPoint {
   value: number | null;
 }
 
+/** The exchange's long/short account ratio: how many accounts hold a net long vs net short position. */
+export interface LongShortRatio {
+  /** Start of the 1h period it covers, epoch ms. */
+  time: number;
+  /** Share of accounts net long, 0..1 (0.6 = 60 % of accounts are long). */
+  longShare: number;
+  /** Long accounts per short account (longShare / (1 - longShare)). */
+  ratio: number;
+}
+
 export interface CandleRequest {
   /** How many candles are wanted (closed ones, unless includeForming). */
   limit: number;
@@ -127,5 +137,7 @@ export interface MarketData {
   fundingRate(symbol: string): Promise<FundingRate | null>;
   /** Open-interest history at 1h resolution, newest last; empty for spot markets. */
   openInterest(symbol: string, hours: number): Promise<OpenInterestPoint[]>;
+  /** Latest 1h long/short account ratio; null for spot markets and exchanges that publish none. */
+  longShortRatio(symbol: string): Promise<LongShortRatio | null>;
   close(): Promise<void>;
 }

@@ -5,8 +5,15 @@ import { analyzePatternsTool } from './tools/analyze-patterns.js';
 import { analyzeTrendTool } from './tools/analyze-trend.js';
 import { analyzeVolatilityTool } from './tools/analyze-volatility.js';
 import { fetchMarketData } from './tools/fetch-market-data.js';
+import { fetchSentimentData } from './tools/fetch-sentiment-data.js';
 import { fetchTechnicalSnapshotTool } from './tools/fetch-technical-snapshot.js';
 import { getCurrentPrice } from './tools/get-current-price.js';
+import { closePositionTool } from './tools/close-position.js';
+import { getPnlReportTool } from './tools/get-pnl-report.js';
+import { getPortfolioStatusTool } from './tools/get-portfolio-status.js';
+import { getRiskStatusTool } from './tools/get-risk-status.js';
+import { getSignalHistoryTool } from './tools/get-signal-history.js';
+import { submitTradingSignal } from './tools/submit-trading-signal.js';
 
 export const toolRegistry: readonly AnyTool[] = [
   getCurrentPrice,
@@ -16,4 +23,11 @@ export const toolRegistry: readonly AnyTool[] = [
   analyzeMomentumTool,
   analyzeVolatilityTool,
   analyzePatternsTool,
+  fetchSentimentData,
+  submitTradingSignal,
+  getPortfolioStatusTool,
+  getPnlReportTool,
+  getSignalHistoryTool,
+  getRiskStatusTool,
+  closePositionTool,
 ];

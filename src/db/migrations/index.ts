@@ -1,7 +1,11 @@
 /** The ordered list of frozen migrations. Names sort in the order they must run. */
 import type { Migration } from 'kysely';
 import * as m0001 from './0001_initial.js';
+import * as m0002 from './0002_paper_trading.js';
+import * as m0003 from './0003_llm_usage_provider.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
+  '0002_paper_trading': m0002,
+  '0003_llm_usage_provider': m0003,
 };
