@@ -1,0 +1,29 @@
+import { z } from 'zod';
+import { closedView } from '../../portfolio/status.js';
+import { closePosition } from '../../trading/close.js';
+import { defineTool } from '../define-tool.js';
+import { portfolioArg, symbolFilter } from './paper-shared.js';
+
+const n = z.number();
+
+export const closePositionTool = defineTool({
+  name: 'close_position',
+  title: 'Close position',
+  description:
+    'Close an open paper position at market (order-book price, taker fee), by position_id or symbol. closedByLevel: its stop or target had already closed it.',
+  input: { position_id: z.number().int().positive().optional(), symbol: symbolFilter, portfolio: portfolioArg },
+  output: {
+    id: n,
+    symbol: z.string(),
+    reason: z.string(),
+    exitPrice: n,
+    exitFee: n,
+    realizedPnl: n,
+    closedByLevel: z.boolean(),
+  },
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
+  handler: async ({ position_id, symbol, portfolio }, deps) => {
+    const result = await closePosition(deps, { positionId: position_id, symbol, portfolio });
+    return { ...closedView(result.closed), closedByLevel: result.closedByLevel };
+  },
+});

@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import { getPnlReport, PERIODS } from '../../portfolio/pnl-report.js';
+import { defineTool } from '../define-tool.js';
+import { portfolioArg, symbolPnlOut } from './paper-shared.js';
+
+const n = z.number();
+const nn = z.number().nullable();
+
+export const getPnlReportTool = defineTool({
+  name: 'get_pnl_report',
+  title: 'P&L report',
+  description:
+    'P&L over UTC days: daily = last 7, weekly = 28, monthly = 365, all. summary: total, realized (fees, funding included), unrealized, closed trades, win rate, profit factor, expectancy, max drawdown, fees, funding. bySymbol: symbols with ≥ min_trades. equityCurve.',
+  input: {
+    portfolio: portfolioArg,
+    period: z.enum(PERIODS).default('all'),
+    min_trades: z.number().int().min(0).default(1),
+  },
+  output: {
+    portfolio: z.string(),
+    period: z.enum(PERIODS),
+    summary: z.object({
+      from: z.string().nullable(),
+      to: z.string(),
+      startBalance: n,
+      equity: n,
+      totalPnl: n,
+      totalPnlPct: nn,
+      realizedPnl: n,
+      unrealizedPnl: n,
+      feesPaid: n,
+      fundingPaid: n,
+      trades: n,
+      wins: n,
+      losses: n,
+      winRate: nn,
+      profitFactor: nn,
+      expectancy: nn,
+      maxDrawdown: n,
+      maxDrawdownPct: nn,
+    }),
+    bySymbol: z.object({ items: z.array(symbolPnlOut), hasMore: z.boolean() }),
+    equityCurve: z.array(z.object({ t: z.string(), equity: n })),
+  },
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  handler: async ({ portfolio, period, min_trades }, deps) => {
+    const { portfolio: name, period: p, periodLabel: _label, bySymbol, equityCurve, ...summary } = await getPnlReport(deps, { portfolio, period, minTrades: min_trades });
+    return { portfolio: name, period: p, summary, bySymbol, equityCurve };
+  },
+});

@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import { getPortfolioStatus } from '../../portfolio/status.js';
+import { defineTool } from '../define-tool.js';
+import { closedOut, portfolioArg, positionOut, symbolFilter } from './paper-shared.js';
+
+const n = z.number();
+
+export const getPortfolioStatusTool = defineTool({
+  name: 'get_portfolio_status',
+  title: 'Portfolio status',
+  description:
+    'Paper portfolio marked to market, after executing due stops, targets and funding. account: equity (= cash + margin + unrealizedPnl), realizedPnl (fees, funding included), exposurePct. Open positions; justClosed = closed by this check; halt and daily-loss breaker.',
+  input: { portfolio: portfolioArg, symbol: symbolFilter },
+  output: {
+    portfolio: z.string(),
+    asOf: z.string(),
+    account: z.object({
+      startingBalance: n,
+      equity: n,
+      cash: n,
+      margin: n,
+      unrealizedPnl: n,
+      realizedPnl: n,
+      returnPct: n.nullable(),
+      exposure: n,
+      exposurePct: n.nullable(),
+    }),
+    positions: z.object({ items: z.array(positionOut), hasMore: z.boolean() }),
+    justClosed: z.array(closedOut),
+    halted: z.boolean(),
+    haltReason: z.string().nullable(),
+    breaker: z.object({ tripped: z.boolean(), realizedToday: n, limit: n }),
+  },
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  handler: async ({ portfolio, symbol }, deps) => {
+    const { portfolio: name, asOf, positions, justClosed, halted, haltReason, breaker, ...account } = await getPortfolioStatus(deps, { portfolio, symbol });
+    return { portfolio: name, asOf, account, positions, justClosed, halted, haltReason, breaker };
+  },
+});

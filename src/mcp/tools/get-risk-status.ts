@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import { getRiskStatus } from '../../trading/risk-status.js';
+import { defineTool } from '../define-tool.js';
+import { portfolioArg } from './paper-shared.js';
+
+const n = z.number();
+
+export const getRiskStatusTool = defineTool({
+  name: 'get_risk_status',
+  title: 'Risk status',
+  description:
+    'The risk rules and their use now: limits; usage (equity, open positions, exposure and room left, realized today vs daily loss limit); breaker; halt; cooldowns after stop-outs; last rejections with codes.',
+  input: { portfolio: portfolioArg },
+  output: {
+    halted: z.boolean(),
+    haltReason: z.string().nullable(),
+    breakerTripped: z.boolean(),
+    limits: z.object({
+      minConfidence: n,
+      minRiskReward: n,
+      maxEntryDeviationPct: n,
+      stopAtrRange: z.tuple([n, n]),
+      riskPerTradePct: n,
+      maxPositionSizePct: n,
+      maxTotalExposurePct: n,
+      maxOpenPositions: n,
+      dailyLossLimitPct: n,
+      cooldownMinutes: n,
+      leverage: n,
+      fillMode: z.enum(['realistic', 'instant']),
+      takerFeeRate: n,
+      maxSlippagePct: n,
+    }),
+    usage: z.object({
+      equity: n,
+      cash: n,
+      openPositions: n,
+      exposure: n,
+      exposurePct: n.nullable(),
+      exposureRoom: n,
+      realizedToday: n,
+      dailyLossLimit: n,
+    }),
+    cooldowns: z.array(z.object({ symbol: z.string(), until: z.string() })),
+    recentRejections: z.array(z.object({ id: n, at: z.string(), symbol: z.string(), code: z.string().nullable() })),
+  },
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  handler: ({ portfolio }, deps) => getRiskStatus(deps, { portfolio }),
+});

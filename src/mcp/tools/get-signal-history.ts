@@ -1,0 +1,20 @@
+import { z } from 'zod';
+import { getSignalHistory, SIGNAL_STATUSES } from '../../signals/history.js';
+import { defineTool } from '../define-tool.js';
+import { portfolioArg, signalItemOut, symbolFilter } from './paper-shared.js';
+
+export const getSignalHistoryTool = defineTool({
+  name: 'get_signal_history',
+  title: 'Signal history',
+  description:
+    'Stored signals, newest first: levels, status (executed|rejected|recorded|failed), reason code, and the position it opened (open, or closed with exit reason, price and net P&L).',
+  input: {
+    symbol: symbolFilter,
+    status: z.enum(SIGNAL_STATUSES).optional(),
+    portfolio: portfolioArg,
+    limit: z.number().int().min(1).max(50).default(10),
+  },
+  output: { items: z.array(signalItemOut), hasMore: z.boolean() },
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  handler: (args, deps) => getSignalHistory(deps.db, args),
+});

@@ -1,0 +1,239 @@
+/**
+ * get_pnl_report and `cctrader pnl-report`: P&L by symbol and overall for a period, read from the
+ * daily roll-ups (trading/rollup.ts) with exact integer sums, so that it costs the same over 100
+ * or 100,000 trades.
+ *
+ * Definitions (they reconcile with the trade log by construction):
+ * - periods are UTC calendar days, today included: daily = the last 7 days, weekly = the last
+ *   28 days (4 weeks), monthly = the last 365 days (12 months), all = everything;
+ * - realized P&L of a period = Σ pnl of the trades booked in it (entry fees, funding, closes),
+ *   so the entry fee of a position still open counts when it was paid;
+ * - unrealized = open positions at the latest price (whatever the period);
+ * - trades = round trips closed in the period; win rate, profit factor and expectancy are over
+ *   them, each round trip's P&L net of its fees and funding;
+ * - max drawdown = deepest fall of the realized balance from its running peak, trade by trade.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { DB } from '../db/schema.js';
+import type { Deps } from '../deps.js';
+import { AppError } from '../errors.js';
+import { evaluatePortfolio } from '../trading/evaluate.js';
+import { loadSnapshot } from '../trading/ledger.js';
+import { Dec, ZERO, fromUnits, pct, toDec, usd } from '../trading/money.js';
+import { DAY_MS, dayOf } from '../trading/rollup.js';
+import { DEFAULT_PORTFOLIO, requirePortfolio } from './portfolios.js';
+
+export const PERIODS = ['daily', 'weekly', 'monthly', 'all'] as const;
+export type Period = (typeof PERIODS)[number];
+
+const PERIOD_DAYS: Record<Period, number | null> = { daily: 7, weekly: 28, monthly: 365, all: null };
+export const PERIOD_LABEL: Record<Period, string> = { daily: 'Last 7 Days', weekly: 'Last 4 Weeks', monthly: 'Last 12 Months', all: 'All Time' };
+const MAX_CURVE_POINTS = 28;
+export const MAX_REPORT_SYMBOLS = 25;
+
+export type SymbolPnl = {
+  symbol: string;
+  totalPnl: number;
+  realizedPnl: number;
+  unrealizedPnl: number;
+  /** Round trips closed in the period, plus the position still open, if any. */
+  trades: number;
+  open: boolean;
+  /** % of closed round trips with positive net P&L; null without closed trades. */
+  winRate: number | null;
+};
+
+export interface PnlReport {
+  portfolio: string;
+  period: Period;
+  periodLabel: string;
+  from: string | null;
+  to: string;
+  /** Realized balance (cash + margin) at the start of the period. */
+  startBalance: number;
+  equity: number;
+  totalPnl: number;
+  totalPnlPct: number | null;
+  realizedPnl: number;
+  unrealizedPnl: number;
+  feesPaid: number;
+  /** Net funding paid (negative = received). */
+  fundingPaid: number;
+  trades: number;
+  wins: number;
+  losses: number;
+  winRate: number | null;
+  /** Gross profit / gross loss of closed round trips; null when there is no loss. */
+  profitFactor: number | null;
+  /** Average net P&L per closed round trip. */
+  expectancy: number | null;
+  maxDrawdown: number;
+  maxDrawdownPct: number | null;
+  bySymbol: { items: SymbolPnl[]; hasMore: boolean };
+  /** The balance at the start, the realized balance at the end of each bucket of days, then the current equity. */
+  equityCurve: Array<{ t: string; equity: number }>;
+}
+
+export interface PnlReportOptions {
+  portfolio?: string | undefined;
+  period?: Period | undefined;
+  minTrades?: number | undefined;
+  /** Skip marking to market (no market calls): unrealized P&L is then at entry prices. */
+  offline?: boolean;
+}
+
+export async function getPnlReport(deps: Deps, options: PnlReportOptions = {}): Promise<PnlReport> {
+  const period = options.period ?? 'all';
+  const minTrades = options.minTrades ?? 1;
+  if (!Number.isInteger(minTrades) || minTrades < 0) throw new AppError('INVALID_INPUT', 'min_trades is a whole number ≥ 0');
+  const portfolio = await requirePortfolio(deps, options.portfolio ?? DEFAULT_PORTFOLIO);
+  const evaluation = options.offline ? null : await evaluatePortfolio(deps, portfolio);
+  const now = evaluation?.at ?? deps.clock.now();
+  const days = PERIOD_DAYS[period];
+  const fromDay = days === null ? null : dayOf(now) - (days - 1) * DAY_MS;
+  const id = portfolio.id;
+
+  const [symbolRows, balanceRows, before, snap] = await Promise.all([
+    symbolTotals(deps.db, id, fromDay ?? 0),
+    deps.db.selectFrom('paper_balance_daily').selectAll().where('portfolio_id', '=', id).where('day', '>=', fromDay ?? 0).orderBy('day').execute(),
+    fromDay === null ? Promise.resolve(ZERO) : sumBefore(deps.db, id, fromDay),
+    loadSnapshot(deps.db, id, evaluation?.marks ?? new Map()),
+  ]);
+  const startBalance = toDec(portfolio.starting_balance).plus(before);
+
+  // Per symbol: realized from the roll-up, unrealized from the open positions.
+  const symbols = new Map<string, { realized: Dec; unrealized: Dec; closed: number; wins: number; open: boolean }>();
+  const entry = (s: string) => {
+    let e = symbols.get(s);
+    if (!e) symbols.set(s, (e = { realized: ZERO, unrealized: ZERO, closed: 0, wins: 0, open: false }));
+    return e;
+  };
+  let realized = ZERO;
+  let fees = ZERO;
+  let funding = ZERO;
+  let grossWin = ZERO;
+  let grossLoss = ZERO;
+  let closed = 0;
+  let wins = 0;
+  let losses = 0;
+  for (const r of symbolRows) {
+    const e = entry(r.symbol);
+    e.realized = fromUnits(r.pnl);
+    e.closed = Number(r.closed);
+    e.wins = Number(r.wins);
+    realized = realized.plus(e.realized);
+    fees = fees.plus(fromUnits(r.fees));
+    funding = funding.plus(fromUnits(r.funding));
+    grossWin = grossWin.plus(fromUnits(r.win));
+    grossLoss = grossLoss.plus(fromUnits(r.loss));
+    closed += e.closed;
+    wins += e.wins;
+    losses += Number(r.losses);
+  }
+  for (const p of snap.positions) {
+    const e = entry(p.row.symbol);
+    e.unrealized = e.unrealized.plus(p.unrealized);
+    e.open = true;
+  }
+  const rows = [...symbols.entries()]
+    .map(([symbol, e]) => ({ symbol, e, total: e.realized.plus(e.unrealized), trades: e.closed + (e.open ? 1 : 0) }))
+    .filter((r) => r.trades >= minTrades)
+    .sort((a, b) => b.total.comparedTo(a.total) || a.symbol.localeCompare(b.symbol));
+
+  // Drawdown: within each day from the day's running peak, and across days from the running peak before it.
+  let peak = startBalance;
+  let maxDrawdown = ZERO;
+  let maxDrawdownPct = 0;
+  for (const day of balanceRows) {
+    const low = toDec(day.low);
+    const fromPeak = peak.minus(low);
+    maxDrawdown = Dec.max(maxDrawdown, toDec(day.drawdown), fromPeak);
+    maxDrawdownPct = Math.max(maxDrawdownPct, day.drawdown_pct, peak.gt(0) ? fromPeak.div(peak).times(100).toNumber() : 0);
+    peak = Dec.max(peak, toDec(day.high));
+  }
+
+  const total = realized.plus(snap.unrealized);
+  const firstDay = fromDay ?? balanceRows[0]?.day ?? dayOf(now);
+  return {
+    portfolio: portfolio.name,
+    period,
+    periodLabel: PERIOD_LABEL[period],
+    from: fromDay === null ? null : new Date(fromDay).toISOString(),
+    to: new Date(now).toISOString(),
+    startBalance: usd(startBalance),
+    equity: usd(snap.equity),
+    totalPnl: usd(total),
+    totalPnlPct: pct(total, startBalance),
+    realizedPnl: usd(realized),
+    unrealizedPnl: usd(snap.unrealized),
+    feesPaid: usd(fees),
+    fundingPaid: usd(funding.neg()),
+    trades: closed,
+    wins,
+    losses,
+    winRate: closed ? Math.round((wins / closed) * 1000) / 10 : null,
+    profitFactor: grossLoss.isZero() ? null : grossWin.div(grossLoss.abs()).toDecimalPlaces(2).toNumber(),
+    expectancy: closed ? usd(grossWin.plus(grossLoss).div(closed)) : null,
+    maxDrawdown: usd(maxDrawdown),
+    maxDrawdownPct: balanceRows.length ? Math.round(maxDrawdownPct * 100) / 100 : null,
+    bySymbol: {
+      items: rows.slice(0, MAX_REPORT_SYMBOLS).map((r) => ({
+        symbol: r.symbol,
+        totalPnl: usd(r.total),
+        realizedPnl: usd(r.e.realized),
+        unrealizedPnl: usd(r.e.unrealized),
+        trades: r.trades,
+        open: r.e.open,
+        winRate: r.e.closed ? Math.round((r.e.wins / r.e.closed) * 1000) / 10 : null,
+      })),
+      hasMore: rows.length > MAX_REPORT_SYMBOLS,
+    },
+    equityCurve: curve(firstDay, now, startBalance, balanceRows, snap.equity),
+  };
+}
+
+/** Start balance, then the close of the last active day of each bucket, then the equity now. */
+function curve(firstDay: number, now: number, start: Dec, days: Array<{ day: number; close: string }>, equity: Dec): Array<{ t: string; equity: number }> {
+  const spanDays = Math.max(1, Math.ceil((now - firstDay) / DAY_MS));
+  const bucket = Math.ceil(spanDays / MAX_CURVE_POINTS) * DAY_MS;
+  const out: Array<{ t: string; equity: number }> = [{ t: new Date(firstDay).toISOString(), equity: usd(start) }];
+  for (let i = 0; i < days.length; i++) {
+    const day = days[i]!;
+    const end = firstDay + (Math.floor((day.day - firstDay) / bucket) + 1) * bucket;
+    const next = days[i + 1];
+    if (next && next.day < end) continue; // not the last active day of its bucket
+    if (end < now) out.push({ t: new Date(end).toISOString(), equity: usd(toDec(day.close)) });
+  }
+  out.push({ t: new Date(now).toISOString(), equity: usd(equity) });
+  return out;
+}
+
+async function symbolTotals(db: Kysely<DB>, portfolioId: number, fromDay: number) {
+  return db
+    .selectFrom('paper_pnl_daily')
+    .select([
+      'symbol',
+      sql<string>`cast(sum(pnl_units) as text)`.as('pnl'),
+      sql<string>`cast(sum(fee_units) as text)`.as('fees'),
+      sql<string>`cast(sum(funding_units) as text)`.as('funding'),
+      sql<number>`sum(closed)`.as('closed'),
+      sql<number>`sum(wins)`.as('wins'),
+      sql<number>`sum(losses)`.as('losses'),
+      sql<string>`cast(sum(win_units) as text)`.as('win'),
+      sql<string>`cast(sum(loss_units) as text)`.as('loss'),
+    ])
+    .where('portfolio_id', '=', portfolioId)
+    .where('day', '>=', fromDay)
+    .groupBy('symbol')
+    .execute();
+}
+
+async function sumBefore(db: Kysely<DB>, portfolioId: number, fromDay: number): Promise<Dec> {
+  const row = await db
+    .selectFrom('paper_pnl_daily')
+    .select(sql<string | null>`cast(sum(pnl_units) as text)`.as('units'))
+    .where('portfolio_id', '=', portfolioId)
+    .where('day', '<', fromDay)
+    .executeTakeFirst();
+  return fromUnits(row?.units);
+}

@@ -1,0 +1,353 @@
+/**
+ * The signal validator and the risk manager: fixed code that decides whether a signal trades and
+ * how much. Pure: it receives the limits, the signal, the portfolio's state and the market, and
+ * answers with a decision carrying a reason code and the numbers behind it. "The model proposes,
+ * the risk manager disposes": every clamp and rejection is explained.
+ */
+import type { Config } from '../config.js';
+import { AppError } from '../errors.js';
+import type { MarketType } from '../market/types.js';
+import type { Execution, Liquidity } from './fills.js';
+import { Dec, ZERO, floorToStep, money, num, toDec, usd } from './money.js';
+import type { Direction } from './triggers.js';
+
+export const REJECT_CODES = [
+  'BAD_LEVELS',
+  'SHORT_NOT_SUPPORTED',
+  'HALTED',
+  'DAILY_LOSS_BREAKER',
+  'COOLDOWN',
+  'DUPLICATE_SYMBOL',
+  'MAX_POSITIONS',
+  'MARKET_INACTIVE',
+  'ENTRY_TOO_FAR',
+  'LOW_RISK_REWARD',
+  'STOP_TOO_TIGHT',
+  'STOP_TOO_WIDE',
+  'STOP_BEYOND_LIQUIDATION',
+  'EXPOSURE_CAP',
+  'INSUFFICIENT_CASH',
+  'NO_LIQUIDITY',
+  'SIZE_BELOW_MINIMUM',
+] as const;
+export type RejectCode = (typeof REJECT_CODES)[number];
+
+/** Caps that cut the risk-based size (the trade still happens, smaller). */
+export const CLAMP_CODES = ['POSITION_SIZE_CAP', 'EXPOSURE_CAP', 'INSUFFICIENT_CASH', 'SLIPPAGE_CAP'] as const;
+export type ClampCode = (typeof CLAMP_CODES)[number];
+
+export type Numbers = Record<string, number | string | boolean | null>;
+
+export interface RiskLimits {
+  minConfidence: number;
+  minRiskReward: number;
+  maxEntryDeviationPct: number;
+  minStopAtr: number;
+  maxStopAtr: number;
+  riskPerTradePct: number;
+  maxPositionSizePct: number;
+  maxTotalExposurePct: number;
+  maxOpenPositions: number;
+  dailyLossLimitPct: number;
+  cooldownMinutes: number;
+  leverage: number;
+  maintenanceMarginPct: number;
+  feeRate: number;
+  marketType: MarketType;
+}
+
+export function riskLimits(config: Config): RiskLimits {
+  const spot = config.MARKET_TYPE === 'spot';
+  if (config.LEVERAGE > config.MAX_LEVERAGE) {
+    throw new AppError('CONFIG', `LEVERAGE ${config.LEVERAGE} is above MAX_LEVERAGE ${config.MAX_LEVERAGE}`, {
+      hint: 'lower LEVERAGE or raise MAX_LEVERAGE deliberately',
+    });
+  }
+  return {
+    minConfidence: config.MIN_CONFIDENCE,
+    minRiskReward: config.MIN_RISK_REWARD,
+    maxEntryDeviationPct: config.MAX_ENTRY_DEVIATION_PCT,
+    minStopAtr: config.MIN_STOP_ATR,
+    maxStopAtr: config.MAX_STOP_ATR,
+    riskPerTradePct: config.RISK_PER_TRADE_PCT,
+    maxPositionSizePct: config.MAX_POSITION_SIZE_PCT,
+    maxTotalExposurePct: config.MAX_TOTAL_EXPOSURE_PCT,
+    maxOpenPositions: config.MAX_OPEN_POSITIONS,
+    dailyLossLimitPct: config.DAILY_LOSS_LIMIT_PCT,
+    cooldownMinutes: config.COOLDOWN_MINUTES,
+    // Spot has no leverage.
+    leverage: spot ? 1 : config.LEVERAGE,
+    maintenanceMarginPct: config.MAINTENANCE_MARGIN_PCT,
+    feeRate: config.TAKER_FEE_RATE,
+    marketType: config.MARKET_TYPE,
+  };
+}
+
+export interface SignalLevels {
+  direction: Direction;
+  confidence: number;
+  entry: Dec;
+  stop: Dec;
+  target: Dec;
+}
+
+export interface RiskState {
+  halted: boolean;
+  haltReason: string | null;
+  cash: Dec;
+  /** cash + margin + unrealized P&L. */
+  equity: Dec;
+  /** cash + margin: the balance without unrealized P&L. */
+  balance: Dec;
+  /** Open positions with their notional at the latest mark. */
+  open: Array<{ symbol: string; notional: Dec }>;
+  /** Realized P&L since 00:00 UTC (fees and funding included). */
+  realizedToday: Dec;
+  /** Close time of the last stop-out on this signal's symbol, if any. */
+  lastStopOutAt: number | null;
+  now: number;
+}
+
+export interface MarketView {
+  symbol: string;
+  active: boolean;
+  qtyStep: Dec | null;
+  minQty: Dec | null;
+  minNotional: Dec | null;
+  /** ATR(14) of 1h candles, when known. */
+  atr: number | null;
+  liquidity: Liquidity;
+}
+
+export type Clamp = {
+  code: ClampCode;
+  /** Notional before and after the cap, USDT. */
+  from: number;
+  to: number;
+};
+
+export type Decision =
+  | { kind: 'recorded'; code: 'LOW_CONFIDENCE'; message: string; numbers: Numbers }
+  | { kind: 'rejected'; code: RejectCode; message: string; numbers: Numbers }
+  /** The state-only checks passed; the market is needed for the rest. */
+  | { kind: 'continue' }
+  | {
+      kind: 'execute';
+      execution: Execution;
+      fee: Dec;
+      margin: Dec;
+      leverage: Dec;
+      liquidationPrice: Dec | null;
+      clamps: Clamp[];
+      message: string;
+      numbers: Numbers;
+    };
+
+const reject = (code: RejectCode, message: string, numbers: Numbers = {}): Decision => ({ kind: 'rejected', code, message, numbers });
+
+const round2 = (d: Dec): number => d.toDecimalPlaces(2).toNumber();
+
+/**
+ * The daily-loss circuit breaker: tripped once realized P&L since 00:00 UTC (fees and funding
+ * included) is at or below −limitPct % of the day-start balance (balance − realized today).
+ */
+export function dailyBreaker(balance: Dec, realizedToday: Dec, limitPct: number): { tripped: boolean; limit: Dec } {
+  const limit = balance.minus(realizedToday).times(limitPct).div(100).neg();
+  return { tripped: realizedToday.lte(limit), limit };
+}
+
+/** Liquidation price of an isolated linear position (no fees): long e·(1 − 1/L + mmr), short e·(1 + 1/L − mmr). */
+export function liquidationPrice(direction: Direction, entry: Dec, leverage: Dec, mmrPct: number): Dec {
+  const mmr = toDec(mmrPct).div(100);
+  const inv = new Dec(1).div(leverage);
+  return direction === 'long' ? entry.times(new Dec(1).minus(inv).plus(mmr)) : entry.times(new Dec(1).plus(inv).minus(mmr));
+}
+
+/**
+ * Decide. Without `market`, only the checks that need no market data run (and `continue` means
+ * they passed); with it, the whole decision including the size and the fill.
+ */
+export function decide(limits: RiskLimits, signal: SignalLevels, state: RiskState, symbol: string, market: MarketView | null): Decision {
+  const { direction, entry, stop, target } = signal;
+  const long = direction === 'long';
+
+  // 1. Confidence: below the bar the signal is recorded, not traded.
+  if (signal.confidence < limits.minConfidence) {
+    return {
+      kind: 'recorded',
+      code: 'LOW_CONFIDENCE',
+      message: `confidence ${signal.confidence} is below MIN_CONFIDENCE ${limits.minConfidence}: recorded, not traded`,
+      numbers: { confidence: signal.confidence, minConfidence: limits.minConfidence },
+    };
+  }
+
+  // 2. The signal's own levels.
+  const sane = long ? stop.lt(entry) && entry.lt(target) : target.lt(entry) && entry.lt(stop);
+  if (!sane) {
+    return reject('BAD_LEVELS', long ? 'a long needs stop_loss < entry_price < take_profit' : 'a short needs take_profit < entry_price < stop_loss', {
+      entry: num(entry),
+      stopLoss: num(stop),
+      takeProfit: num(target),
+    });
+  }
+  if (!long && limits.marketType === 'spot') return reject('SHORT_NOT_SUPPORTED', 'spot markets cannot be shorted (MARKET_TYPE=spot)');
+
+  // 3. Portfolio-wide switches and protections.
+  if (state.halted) return reject('HALTED', `trading is halted${state.haltReason ? `: ${state.haltReason}` : ''}; resume with \`cctrader resume\``);
+  const breaker = dailyBreaker(state.balance, state.realizedToday, limits.dailyLossLimitPct);
+  if (breaker.tripped) {
+    return reject('DAILY_LOSS_BREAKER', 'the daily loss limit is reached: no new entries until 00:00 UTC', {
+      realizedToday: usd(state.realizedToday),
+      limit: usd(breaker.limit),
+      dailyLossLimitPct: limits.dailyLossLimitPct,
+    });
+  }
+  if (state.lastStopOutAt !== null && limits.cooldownMinutes > 0) {
+    const until = state.lastStopOutAt + limits.cooldownMinutes * 60_000;
+    if (state.now < until) {
+      return reject('COOLDOWN', `${symbol} was stopped out recently; no new entry on it until the cooldown ends`, {
+        stoppedOutAt: new Date(state.lastStopOutAt).toISOString(),
+        until: new Date(until).toISOString(),
+        cooldownMinutes: limits.cooldownMinutes,
+      });
+    }
+  }
+  if (state.open.some((p) => p.symbol === symbol)) return reject('DUPLICATE_SYMBOL', `a position on ${symbol} is already open (one per symbol)`);
+  if (state.open.length >= limits.maxOpenPositions) {
+    return reject('MAX_POSITIONS', 'the maximum number of open positions is reached', {
+      open: state.open.length,
+      maxOpenPositions: limits.maxOpenPositions,
+    });
+  }
+  if (!market) return { kind: 'continue' };
+  if (!market.active) return reject('MARKET_INACTIVE', `${symbol} is not trading on the exchange`);
+
+  // 4. The signal against the live market: we would fill near `ref`, not at entry_price.
+  const liq = market.liquidity;
+  const ref = liq.best;
+  const deviationPct = ref.minus(entry).abs().div(entry).times(100);
+  if (deviationPct.gt(limits.maxEntryDeviationPct)) {
+    return reject('ENTRY_TOO_FAR', `entry_price is ${round2(deviationPct)}% from the live price`, {
+      entry: num(entry),
+      live: num(ref),
+      deviationPct: round2(deviationPct),
+      maxEntryDeviationPct: limits.maxEntryDeviationPct,
+    });
+  }
+  const liveSane = long ? stop.lt(ref) && ref.lt(target) : target.lt(ref) && ref.lt(stop);
+  if (!liveSane) {
+    return reject('BAD_LEVELS', 'the live price is already beyond the stop or the target', { live: num(ref), stopLoss: num(stop), takeProfit: num(target) });
+  }
+  const stopDistance = ref.minus(stop).abs();
+  const reward = target.minus(ref).abs();
+  const rr = reward.div(stopDistance);
+  if (rr.lt(limits.minRiskReward)) {
+    return reject('LOW_RISK_REWARD', `reward-to-risk from the live price is ${rr.toDecimalPlaces(2).toNumber()}`, {
+      riskReward: rr.toDecimalPlaces(2).toNumber(),
+      minRiskReward: limits.minRiskReward,
+      live: num(ref),
+    });
+  }
+  const stopPct = stopDistance.div(ref).times(100);
+  if (market.atr !== null && market.atr > 0) {
+    const atrMultiple = stopDistance.div(toDec(market.atr));
+    const numbers = { stopDistance: num(stopDistance), stopPct: round2(stopPct), atr1h: num(toDec(market.atr)), atrMultiple: round2(atrMultiple) };
+    if (limits.minStopAtr > 0 && atrMultiple.lt(limits.minStopAtr)) {
+      return reject('STOP_TOO_TIGHT', `the stop is ${round2(atrMultiple)} ATR away: normal noise would hit it`, { ...numbers, minStopAtr: limits.minStopAtr });
+    }
+    if (limits.maxStopAtr > 0 && atrMultiple.gt(limits.maxStopAtr)) {
+      return reject('STOP_TOO_WIDE', `the stop is ${round2(atrMultiple)} ATR away`, { ...numbers, maxStopAtr: limits.maxStopAtr });
+    }
+  }
+  const leverage = toDec(limits.leverage);
+  const liqPrice = limits.marketType === 'swap' ? liquidationPrice(direction, ref, leverage, limits.maintenanceMarginPct) : null;
+  if (liqPrice && (long ? stop.lte(liqPrice) : stop.gte(liqPrice))) {
+    return reject('STOP_BEYOND_LIQUIDATION', 'the stop is beyond the liquidation price at this leverage', {
+      stopLoss: num(stop),
+      liquidationPrice: num(liqPrice),
+      leverage: limits.leverage,
+    });
+  }
+
+  // 5. Size: risk per trade over the stop distance (fees included), then the caps.
+  const fee = toDec(limits.feeRate);
+  const riskBudget = state.equity.times(limits.riskPerTradePct).div(100);
+  const lossPerUnit = stopDistance.plus(ref.plus(stop).times(fee));
+  const riskNotional = riskBudget.div(lossPerUnit).times(ref);
+  const exposure = state.open.reduce((a, p) => a.plus(p.notional), ZERO);
+  const positionCap = state.equity.times(limits.maxPositionSizePct).div(100);
+  const exposureRoom = state.equity.times(limits.maxTotalExposurePct).div(100).minus(exposure);
+  // Margin and entry fee come out of cash: notional × (1/L + fee) ≤ cash.
+  const cashCap = state.cash.div(new Dec(1).div(leverage).plus(fee));
+  const caps: Array<[ClampCode, Dec]> = [
+    ['POSITION_SIZE_CAP', positionCap],
+    ['EXPOSURE_CAP', exposureRoom],
+    ['INSUFFICIENT_CASH', cashCap],
+  ];
+  const numbers: Numbers = {
+    equity: usd(state.equity),
+    cash: usd(state.cash),
+    live: num(ref),
+    stopPct: round2(stopPct),
+    riskReward: rr.toDecimalPlaces(2).toNumber(),
+    riskBudget: usd(riskBudget),
+    riskNotional: usd(riskNotional),
+    exposureBefore: usd(exposure),
+    atr1h: market.atr,
+  };
+  if (exposureRoom.lte(0)) {
+    return reject('EXPOSURE_CAP', 'no room left under the exposure cap', { ...numbers, maxTotalExposurePct: limits.maxTotalExposurePct });
+  }
+  if (positionCap.lte(0) || cashCap.lte(0)) return reject('INSUFFICIENT_CASH', 'no cash left for margin and fees', numbers);
+  let notional = riskNotional;
+  const clamps: Clamp[] = [];
+  for (const [code, cap] of caps) {
+    if (cap.lt(notional)) {
+      clamps.push({ code, from: usd(notional), to: usd(cap) });
+      notional = cap;
+    }
+  }
+  let qty = liq.qtyForNotional(notional);
+  if (liq.maxEntryQty && qty.gte(liq.maxEntryQty)) {
+    // The book within MAX_SLIPPAGE_PCT ran out before the notional was reached.
+    qty = liq.maxEntryQty;
+    const reachable = liq.enter(qty).notional;
+    if (reachable.lt(notional)) clamps.push({ code: 'SLIPPAGE_CAP', from: usd(notional), to: usd(reachable) });
+  }
+  qty = floorToStep(qty, market.qtyStep);
+  if (qty.lte(0)) {
+    const noBook = liq.maxEntryQty !== null && liq.maxEntryQty.lte(0);
+    return noBook ? reject('NO_LIQUIDITY', 'nothing to take within MAX_SLIPPAGE_PCT of the best price', numbers) : reject('SIZE_BELOW_MINIMUM', 'the allowed size rounds down to zero', { ...numbers, qtyStep: market.qtyStep ? num(market.qtyStep) : null });
+  }
+  const execution = liq.enter(qty);
+  const minQty = market.minQty;
+  const minNotional = market.minNotional;
+  if ((minQty && qty.lt(minQty)) || (minNotional && execution.notional.lt(minNotional))) {
+    return reject('SIZE_BELOW_MINIMUM', 'the allowed size is below the exchange minimum order', {
+      ...numbers,
+      quantity: num(qty),
+      notional: usd(execution.notional),
+      minQty: minQty ? num(minQty) : null,
+      minNotional: minNotional ? num(minNotional) : null,
+    });
+  }
+  const bookedNotional = money(execution.notional);
+  const entryFee = money(bookedNotional.times(fee));
+  const margin = money(bookedNotional.div(leverage));
+  // The caps were applied to the estimate; the booked amounts must respect them too.
+  if (margin.plus(entryFee).gt(state.cash)) return reject('INSUFFICIENT_CASH', 'margin and fee exceed the cash', { ...numbers, margin: usd(margin), fee: usd(entryFee) });
+  const exposureCap = state.equity.times(limits.maxTotalExposurePct).div(100);
+  if (exposure.plus(bookedNotional).gt(exposureCap)) return reject('EXPOSURE_CAP', 'the fill would exceed the exposure cap', { ...numbers, notional: usd(bookedNotional) });
+
+  return {
+    kind: 'execute',
+    execution: { ...execution, notional: bookedNotional },
+    fee: entryFee,
+    margin,
+    leverage,
+    liquidationPrice: liqPrice ? liquidationPrice(direction, execution.price, leverage, limits.maintenanceMarginPct) : null,
+    clamps,
+    message: clamps.length ? `executed, size cut by ${clamps.map((c) => c.code).join(', ')}` : 'executed at the risk-based size',
+    numbers: { ...numbers, exposureAfter: usd(exposure.plus(bookedNotional)), exposureCap: usd(exposureCap) },
+  };
+}
