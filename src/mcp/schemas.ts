@@ -2,7 +2,8 @@
 import { z } from 'zod';
 import { TIMEFRAMES } from '../market/types.js';
 
-export const symbolArg = z.string().min(1).max(40).describe('e.g. BTC/USDT, BTCUSDT or BTC/USDT:USDT');
+/** Any accepted spelling (BTC/USDT, BTCUSDT, BTC/USDT:USDT): the server instructions say so once. */
+export const symbolArg = z.string().min(1).max(40);
 export const timeframeArg = z.enum(TIMEFRAMES);
 export const marketOut = z.enum(['perpetual', 'spot']);
 export const isoOut = z.string();

@@ -4,13 +4,14 @@
  * output checks and redaction follow the house format exactly.
  */
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { CallToolRequestSchema, ListToolsRequestSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolRequestSchema, GetPromptRequestSchema, ListPromptsRequestSchema, ListToolsRequestSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { secretValues } from '../config.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { createRedactor } from '../log.js';
 import type { AnyTool } from './define-tool.js';
+import { getPrompt, promptListing, promptRegistry, type McpPromptDefinition } from './prompts/registry.js';
 import { toolRegistry } from './registry.js';
 import { errorResult, okResult, type ToolResult } from './tool-result.js';
 
@@ -21,11 +22,16 @@ export const SERVER_INSTRUCTIONS = [
   'cctrader is a crypto trading desk on live exchange data (Bybit USDT perpetuals by default) with a paper portfolio.',
   'Prices: get_current_price (last, bid/ask, 24h change, funding). Candles: fetch_market_data (summary + latest closed candles).',
   'Symbols may be written BTC/USDT, BTCUSDT or BTC/USDT:USDT; every answer names the market it is about.',
+  'Paper trading: submit_trading_signal proposes a trade and fixed risk rules decide (get_risk_status shows them); get_portfolio_status, get_pnl_report, get_signal_history read the results; close_position exits. Stops and targets execute by themselves.',
   'Errors read CODE: message. Hint: ...; RATE_LIMITED, UPSTREAM_UNAVAILABLE and TIMEOUT may succeed on retry.',
 ].join('\n');
 
 export interface McpServerOptions {
   tools?: readonly AnyTool[];
+  prompts?: readonly McpPromptDefinition[];
+  /** Mark every tool `_meta['anthropic/alwaysLoad']` so a Claude Code client never defers it behind
+   * a tool search (the agent runner attaches the server in-process with this on). */
+  alwaysLoad?: boolean;
 }
 
 interface PreparedTool {
@@ -38,8 +44,45 @@ interface PreparedTool {
 const prepared = new WeakMap<AnyTool, PreparedTool>();
 
 function jsonSchema(schema: z.ZodObject, io: 'input' | 'output'): Tool['inputSchema'] {
-  const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
+  // `additionalProperties: false` is enforced by the strict zod object on every call; listing it
+  // on every tool would only cost tokens.
+  // String length bounds guard the server against oversized input; they tell a model nothing it
+  // needs, so they stay in the zod schema and out of the listing.
+  const { $schema: _drop, additionalProperties: _strict, ...rest } = z.toJSONSchema(schema, {
+    io,
+    unrepresentable: 'any',
+    override: ({ jsonSchema: node }) => {
+      if (node.type === 'string') {
+        delete node.minLength;
+        delete node.maxLength;
+      }
+    },
+  }) as Record<string, unknown>;
   return rest as Tool['inputSchema'];
+}
+
+type JsonSchemaNode = { type?: unknown; enum?: unknown; anyOf?: JsonSchemaNode[]; properties?: Record<string, JsonSchemaNode> };
+
+/**
+ * The output schema as listed: top-level fields with their types, nested objects and arrays named
+ * by type only. tools/list is paid for in every conversation, and the full zod schema is still
+ * enforced on every answer before it leaves the server, so the listing carries the shape a client
+ * needs to read the answer and nothing more.
+ */
+export function shallowOutputSchema(full: Tool['inputSchema']): Tool['outputSchema'] {
+  const properties: Record<string, JsonSchemaNode> = {};
+  for (const [key, node] of Object.entries((full.properties ?? {}) as Record<string, JsonSchemaNode>)) {
+    properties[key] = shallowNode(node);
+  }
+  return { type: 'object', properties } as Tool['outputSchema'];
+}
+
+function shallowNode(node: JsonSchemaNode): JsonSchemaNode {
+  if (node.anyOf) {
+    const types = [...new Set(node.anyOf.flatMap((n) => (Array.isArray(n.type) ? n.type : n.type ? [n.type] : [])))];
+    return types.length ? { type: types.length === 1 ? types[0] : types } : {};
+  }
+  return node.type === undefined ? {} : { type: node.type };
 }
 
 /** Zod objects and JSON Schemas are built once per process, not per connection. */
@@ -57,8 +100,8 @@ export function prepareTool(def: AnyTool): PreparedTool {
         title: def.title,
         description: def.description,
         inputSchema: jsonSchema(input, 'input'),
-        outputSchema: jsonSchema(output, 'output') as Tool['outputSchema'],
-        annotations: { title: def.title, ...def.annotations },
+        outputSchema: shallowOutputSchema(jsonSchema(output, 'output')),
+        annotations: { ...def.annotations },
       },
     };
     prepared.set(def, p);
@@ -85,10 +128,16 @@ export function createMcpServer(deps: Deps, options: McpServerOptions = {}): Ser
 
   const server = new Server(
     { name: SERVER_NAME, version: SERVER_VERSION },
-    { capabilities: { tools: { listChanged: false } }, instructions: SERVER_INSTRUCTIONS },
+    { capabilities: { tools: { listChanged: false }, prompts: { listChanged: false } }, instructions: SERVER_INSTRUCTIONS },
   );
 
-  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: tools.map((t) => t.listing) }));
+  const listings = options.alwaysLoad ? tools.map((t) => ({ ...t.listing, _meta: { 'anthropic/alwaysLoad': true } })) : tools.map((t) => t.listing);
+  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: listings }));
+
+  const prompts = options.prompts ?? promptRegistry;
+  const promptList = promptListing(prompts);
+  server.setRequestHandler(ListPromptsRequestSchema, async () => ({ prompts: promptList }));
+  server.setRequestHandler(GetPromptRequestSchema, async (request) => getPrompt(request.params.name, request.params.arguments, deps.clock.now(), prompts));
 
   server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<ToolResult> => {
     const name = request.params.name;

@@ -55,7 +55,7 @@ describe('cctrader serve --http', () => {
     const client = await connect(open.url);
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name)).toContain('get_current_price');
-    const r = (await client.callTool({ name: 'get_current_price', arguments: { symbol: 'ETH/USDT' } })) as { structuredContent: { symbol: string } };
+    const r = (await client.callTool({ name: "get_current_price", arguments: { symbol: "ETH/USDT" } })) as unknown as { structuredContent: { symbol: string } };
     expect(r.structuredContent.symbol).toBe('ETH/USDT:USDT');
     await client.close();
   });
