@@ -56,6 +56,9 @@ function jsonSchema(schema: z.ZodObject, io: 'input' | 'output'): Tool['inputSch
         delete node.minLength;
         delete node.maxLength;
       }
+      // zod's .int() adds the safe-integer range; it says nothing to a model.
+      if (node.maximum === Number.MAX_SAFE_INTEGER) delete node.maximum;
+      if (node.minimum === Number.MIN_SAFE_INTEGER) delete node.minimum;
     },
   }) as Record<string, unknown>;
   return rest as Tool['inputSchema'];

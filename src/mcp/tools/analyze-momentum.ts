@@ -7,7 +7,7 @@ export const analyzeMomentumTool = defineTool({
   name: 'analyze_momentum',
   title: 'Momentum (RSI, MACD, stochastic)',
   description:
-    'RSI(14) Wilder (50 with flat:true when prices did not move), MACD(12,26,9) line/signal/histogram with candles since the last cross, slow stochastic(14,3,3). Closed candles only; TA-Lib conventions.',
+    'RSI(14) Wilder (50 and flat:true if prices did not move), MACD(12,26,9) with candles since the last cross, slow stochastic(14,3,3).',
   input: analysisInput,
   output: { ...analysisHeader, rsi: z.number(), flat: z.boolean(), macd: macdOut, stochastic: z.object({ k: z.number(), d: z.number() }) },
   annotations: readOnlyMarket,

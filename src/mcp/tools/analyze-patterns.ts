@@ -9,7 +9,7 @@ export const analyzePatternsTool = defineTool({
   name: 'analyze_patterns',
   title: 'Patterns, levels, divergence',
   description:
-    'Candlestick patterns on the last 3 closed candles (with candle times), nearest support/resistance from swing highs/lows, the latest swings, and RSI divergence between the last two swings.',
+    'Candlestick patterns of the last 3 candles, swing highs/lows, nearest support and resistance, RSI divergence.',
   input: analysisInput,
   output: {
     ...analysisHeader,

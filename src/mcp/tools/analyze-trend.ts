@@ -7,7 +7,7 @@ export const analyzeTrendTool = defineTool({
   name: 'analyze_trend',
   title: 'Trend (EMA, ADX, volume)',
   description:
-    'EMA 20/50/200 (SMA-seeded; ema200 null under 200 candles), ADX(14) with +DI/-DI, a direction (up/down/sideways) and strength (ADX ≥25 strong, ≥20 moderate) verdict, and volume vs its SMA(20). Closed candles only.',
+    'EMA 20/50/200 (ema200 null under 200 candles), ADX(14) with ±DI, direction up|down|sideways, strength (ADX ≥25 strong, ≥20 moderate), volume vs SMA(20).',
   input: analysisInput,
   output: {
     ...analysisHeader,

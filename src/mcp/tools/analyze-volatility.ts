@@ -7,7 +7,7 @@ export const analyzeVolatilityTool = defineTool({
   name: 'analyze_volatility',
   title: 'Volatility (Bollinger, ATR)',
   description:
-    'Bollinger(20,2) with population stdev, %B (0 lower band, 1 upper) and bandwidth %; ATR(14) Wilder in price and as % of close; bandwidthPercentile (low = squeeze). Closed candles only.',
+    'Bollinger(20,2) with %B (0 lower, 1 upper) and bandwidth %; ATR(14) in price and % of close; bandwidthPercentile (low = squeeze).',
   input: analysisInput,
   output: { ...analysisHeader, bollinger: bollingerOut, atr: z.number(), atrPct: z.number(), bandwidthPercentile: z.number().nullable() },
   annotations: readOnlyMarket,

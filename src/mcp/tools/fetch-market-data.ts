@@ -7,12 +7,12 @@ export const fetchMarketData = defineTool({
   name: 'fetch_market_data',
   title: 'Candles (OHLCV)',
   description:
-    'OHLCV for a symbol and timeframe: a summary over the last `lookback` closed candles (open, high, low, close, change %, range %, average volume, last volume vs average), the latest `limit` closed candles, and the still-forming candle. For indicators use the analyze_* tools instead of reading candles.',
+    'OHLCV: a summary of the last `lookback` closed candles (OHLC, change %, range %, volume vs average), the latest `limit` closed candles and the forming one. For indicators use analyze_*.',
   input: {
     symbol: symbolArg,
     timeframe: timeframeArg.default('1h'),
-    limit: z.number().int().min(1).max(100).default(10).describe('closed candles to list (1-100)'),
-    lookback: z.number().int().min(1).max(500).default(100).describe('closed candles the summary covers (1-500)'),
+    limit: z.number().int().min(1).max(100).default(10).describe('candles listed'),
+    lookback: z.number().int().min(1).max(500).default(100).describe('candles summarised'),
   },
   output: {
     symbol: z.string(),

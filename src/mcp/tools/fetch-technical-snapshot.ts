@@ -35,7 +35,7 @@ export const fetchTechnicalSnapshotTool = defineTool({
   name: 'fetch_technical_snapshot',
   title: 'Multi-timeframe technical snapshot',
   description:
-    'One call for a trade decision: per timeframe (default 15m,1h,4h; 200 closed candles) a bias and compact trend, momentum, volatility, volume and pattern summary; across them an alignment verdict (bullish/bearish/mixed) with reasons, nearest key levels, and stopDistance = 1.5×ATR of the middle timeframe for a stop-loss. A failing timeframe is reported with its error code; the others still answer.',
+    'Start here for a trade decision. Per timeframe (200 closed candles): bias, trend, momentum, volatility, volume, patterns. Across them: alignment bullish|bearish|mixed with reasons, key levels, stopDistance (1.5×ATR, middle timeframe). A failed timeframe shows its error code.',
   input: {
     symbol: symbolArg,
     timeframes: z.array(timeframeArg).min(1).max(4).default(DEFAULT_SNAPSHOT_TIMEFRAMES),

@@ -9,7 +9,7 @@ export const getCurrentPrice = defineTool({
   name: 'get_current_price',
   title: 'Current price',
   description:
-    'Live quote for one symbol: last, bid, ask, spread, 24h change % and range, 24h volume and USDT turnover; for perpetuals the funding rate (% per interval) and next funding time. Quotes may be up to TICKER_TTL_MS (2 s) old; asOf says when.',
+    'Live quote: last, bid, ask, spread, 24h change % and range, volume, USDT turnover; perpetuals add funding rate (% per interval) and next funding time. Up to 2 s old (asOf).',
   input: { symbol: symbolArg },
   output: {
     symbol: z.string(),

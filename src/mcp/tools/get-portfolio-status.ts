@@ -9,7 +9,7 @@ export const getPortfolioStatusTool = defineTool({
   name: 'get_portfolio_status',
   title: 'Portfolio status',
   description:
-    'Paper portfolio marked to market, after executing due stops, targets and funding. account: equity (= cash + margin + unrealizedPnl), realizedPnl (fees, funding included), exposurePct. Open positions; justClosed = closed by this check; halt and daily-loss breaker.',
+    'Paper portfolio marked to market after due stops, targets and funding: equity = cash + margin + unrealized, realized P&L, exposure %, open positions, justClosed, halt, breaker.',
   input: { portfolio: portfolioArg, symbol: symbolFilter },
   output: {
     portfolio: z.string(),

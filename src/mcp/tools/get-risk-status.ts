@@ -9,7 +9,7 @@ export const getRiskStatusTool = defineTool({
   name: 'get_risk_status',
   title: 'Risk status',
   description:
-    'The risk rules and their use now: limits; usage (equity, open positions, exposure and room left, realized today vs daily loss limit); breaker; halt; cooldowns after stop-outs; last rejections with codes.',
+    'Risk limits and their use now (positions, exposure and room left, today vs daily loss limit), breaker, halt, cooldowns, recent rejections with codes.',
   input: { portfolio: portfolioArg },
   output: {
     halted: z.boolean(),

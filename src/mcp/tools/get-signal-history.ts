@@ -7,7 +7,7 @@ export const getSignalHistoryTool = defineTool({
   name: 'get_signal_history',
   title: 'Signal history',
   description:
-    'Stored signals, newest first: levels, status (executed|rejected|recorded|failed), reason code, and the position it opened (open, or closed with exit reason, price and net P&L).',
+    'Stored signals, newest first: levels, status, reason code, and the position each opened (open, or closed with exit reason, price, net P&L).',
   input: {
     symbol: symbolFilter,
     status: z.enum(SIGNAL_STATUSES).optional(),

@@ -10,8 +10,8 @@ export const submitTradingSignal = defineTool({
   name: 'submit_trading_signal',
   title: 'Submit trading signal',
   description:
-    'Propose a trade; fixed risk rules decide. Always stored; below MIN_CONFIDENCE only recorded. Else checked against the live price and ATR, sized from the stop distance (risk % of equity, caps, cash), filled on the paper portfolio at order-book prices plus fee; stop and target then execute by themselves. ' +
-    'Answer: status executed|rejected|recorded, code, reason, numbers, fill. Same signal_id = same answer, one trade.',
+    'Propose a paper trade; fixed risk rules decide and size it (risk % of equity over the stop distance, caps). Fills at order-book prices plus fee; stop and target then execute by themselves. ' +
+    'Answer: executed|rejected|recorded with code, reason, numbers, fill. A repeated signal_id trades once.',
   input: {
     symbol: symbolArg,
     direction: z.enum(['long', 'short']),
