@@ -2,11 +2,13 @@
 import { cpus, totalmem } from 'node:os';
 import { benchAnalysis } from './analysis.js';
 import { benchPriceLatency } from './price-latency.js';
+import { benchScanner } from './scanner.js';
 import { printTable, type BenchResult } from './types.js';
 
 const suites: Array<[string, () => Promise<BenchResult[]>]> = [
   ['market data', () => benchPriceLatency()],
   ['analysis', () => benchAnalysis()],
+  ['scanner', () => benchScanner()],
 ];
 
 const rows: BenchResult[] = [];

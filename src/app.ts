@@ -1,6 +1,8 @@
 /** Composition root: the only place that builds real adapters (database, ccxt). */
 import { tmpdir } from 'node:os';
+import { ClaudeAnalyst, selectAnalystKind, type Analyst, type AnalystKind } from './agent/analyst.js';
 import { agentDirs, ClaudeAgentBackend } from './agent/claude-backend.js';
+import { RulesAnalyst } from './agent/rules-analyst.js';
 import { ANALYST_TOOLS } from './agent/types.js';
 import type { Config } from './config.js';
 import { secretValues } from './config.js';
@@ -129,4 +131,14 @@ export function createClaudeAgent(app: AppHandle, options: { baseEnv: Record<str
       createMcpServer(app.deps, { tools: tools ? toolRegistry.filter((t) => tools.includes(t.name)) : undefined, alwaysLoad: true }),
     log: app.deps.log,
   });
+}
+
+/**
+ * The analyst a configuration asks for (ANALYST; auto = Claude when ANTHROPIC_API_KEY is set, else
+ * the rules analyst), or the one named by `kind`. Building it starts nothing: the Claude Agent SDK
+ * is loaded on the first analysis.
+ */
+export function createAnalyst(app: AppHandle, options: { baseEnv: Record<string, string | undefined>; kind?: AnalystKind }): Analyst {
+  const kind = options.kind ?? selectAnalystKind(app.deps.config);
+  return kind === 'claude' ? new ClaudeAnalyst(app.deps, createClaudeAgent(app, { baseEnv: options.baseEnv })) : new RulesAnalyst(app.deps);
 }

@@ -44,6 +44,15 @@ export const configSchema = z.object({
   CLAUDE_MAX_RETRIES: int(0, 10).default(2).describe('retries of a failed Anthropic request (429, 5xx, connection) within one analysis'),
   ANALYSIS_INTERVAL: int(10, 86_400).default(300).describe('seconds between monitor/scan cycles'),
 
+  // Market-movers scanner and its spend caps (scan-movers, monitor, analyze, scan_market_movers)
+  MOVERS_THRESHOLD_PCT: num().gt(0).max(1000).default(5).describe('a mover has moved at least this % in 24h, either direction'),
+  MAX_MOVERS: int(1, 100).default(20).describe('movers analysed per cycle: the top N by the size of their 24h move'),
+  MIN_TURNOVER_USD: num().min(0).default(10_000_000).describe('markets with less 24h turnover (USDT) are not scanned'),
+  SCAN_CONCURRENCY: int(1, 16).default(4).describe('movers analysed at the same time in a cycle'),
+  ANALYST: z.enum(['auto', 'claude', 'rules']).default('auto').describe('who analyses: claude (needs ANTHROPIC_API_KEY), rules (deterministic, free), auto = claude when the key is set, else rules'),
+  CYCLE_BUDGET_USD: positive().default(5).describe('LLM spend cap of one scan cycle, USD (all providers); no analysis starts once it is reached'),
+  DAILY_BUDGET_USD: positive().default(20).describe('LLM spend cap per UTC day, USD (all providers, every process on this database); analyses pause until 00:00 UTC once it is reached'),
+
   // Sentiment (fetch_sentiment_data)
   PERPLEXITY_API_KEY: z.string().optional().describe('enables the Perplexity news source of fetch_sentiment_data'),
   PERPLEXITY_BASE_URL: url().default('https://api.perplexity.ai').describe('Perplexity API base URL'),

@@ -13,6 +13,9 @@ import { registerPortfolio } from './commands/portfolio.js';
 import { registerResume } from './commands/resume.js';
 import { registerSignals } from './commands/signals.js';
 import { registerStatus } from './commands/status.js';
+import { registerAnalyze } from './commands/analyze.js';
+import { registerMonitor } from './commands/monitor.js';
+import { registerScanMovers } from './commands/scan-movers.js';
 import { createCliContext, type CliIO } from './context.js';
 
 /** Global flags and the settings they set (flags win over the environment and .env). */
@@ -58,6 +61,9 @@ export function buildProgram(io: CliIO): Command {
   registerPortfolio(program, ctx);
   registerHalt(program, ctx);
   registerResume(program, ctx);
+  registerAnalyze(program, ctx);
+  registerMonitor(program, ctx);
+  registerScanMovers(program, ctx);
   return program;
 }
 

@@ -169,6 +169,78 @@ export interface RateLimitTrackingTable {
   token_count: Generated<number>;
 }
 
+/** 0004: one market-movers scan cycle and its metrics (filled in when it ends). */
+export interface ScanCyclesTable {
+  id: string;
+  started_at: number;
+  /** Renewed while the cycle runs; a `running` cycle with an old heartbeat was interrupted. */
+  heartbeat_at: number;
+  finished_at: number | null;
+  status: 'running' | 'completed' | 'stopped' | 'failed';
+  analyst: string;
+  daily: Generated<number>;
+  portfolio: string;
+  /** JSON: thresholdPct, maxMovers, minTurnoverUsd, concurrency, and from the scan tradable and held [{ symbol, reason }]. */
+  params: Generated<string>;
+  scanned: Generated<number>;
+  movers_found: Generated<number>;
+  /** Movers left out because the portfolio holds them or they are in cooldown. */
+  movers_held: Generated<number>;
+  analysed: Generated<number>;
+  signals: Generated<number>;
+  executed: Generated<number>;
+  rejected: Generated<number>;
+  recorded: Generated<number>;
+  no_signal: Generated<number>;
+  errors: Generated<number>;
+  skipped: Generated<number>;
+  /** JSON { code: count }. */
+  rejected_by_code: Generated<string>;
+  errors_by_code: Generated<string>;
+  positions_closed: Generated<number>;
+  duration_ms: number | null;
+  tokens_input: Generated<number>;
+  tokens_output: Generated<number>;
+  cache_read_tokens: Generated<number>;
+  cache_write_tokens: Generated<number>;
+  cost_usd: Generated<string>;
+  /** Why the cycle stopped starting analyses (BUDGET_EXCEEDED, HALTED, STOPPED, ...). */
+  stop_code: string | null;
+  stop_reason: string | null;
+}
+
+/** 0004: one mover a cycle took on, and what became of it. */
+export interface ScanCycleMoversTable {
+  id: Generated<number>;
+  cycle_id: string;
+  symbol: string;
+  rank: number;
+  change_24h_pct: number;
+  last_price: number;
+  turnover_24h_usd: number;
+  outcome: 'pending' | 'executed' | 'rejected' | 'recorded' | 'no_signal' | 'error' | 'skipped';
+  /** Rejection code, error code or skip code. */
+  code: string | null;
+  reason: string | null;
+  analyst: string;
+  /** The deterministic signal_id of this cycle and symbol. */
+  signal_id: string;
+  signal_row_id: number | null;
+  direction: 'long' | 'short' | null;
+  confidence: number | null;
+  replayed: Generated<number>;
+  session_id: string | null;
+  turns: number | null;
+  tokens_input: Generated<number>;
+  tokens_output: Generated<number>;
+  cache_read_tokens: Generated<number>;
+  cache_write_tokens: Generated<number>;
+  cost_usd: Generated<string>;
+  duration_ms: number | null;
+  started_at: number | null;
+  finished_at: number | null;
+}
+
 export interface DB {
   agent_sessions: AgentSessionsTable;
   paper_portfolios: PaperPortfoliosTable;
@@ -181,4 +253,6 @@ export interface DB {
   token_usage: TokenUsageTable;
   token_sessions: TokenSessionsTable;
   rate_limit_tracking: RateLimitTrackingTable;
+  scan_cycles: ScanCyclesTable;
+  scan_cycle_movers: ScanCycleMoversTable;
 }

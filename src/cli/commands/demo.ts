@@ -2,39 +2,70 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { createAnalyst } from '../../app.js';
 import { getPriceQuote } from '../../market/quotes.js';
-import { findMovers } from '../../market/movers.js';
+import { getPortfolioStatus } from '../../portfolio/status.js';
+import { runCycle } from '../../scanner/cycle.js';
 import { startSimExchange } from '../../sim/server.js';
 import type { CliContext } from '../context.js';
+import { createProgress, renderCycle } from '../render/cycle.js';
 import { formatPct, formatUsd, renderPanel, renderTable } from '../render/table.js';
 
 export function registerDemo(program: Command, ctx: CliContext): void {
   program
     .command('demo')
-    .description('offline demo: start the simulated exchange and show the market through the real ccxt path')
+    .description('offline demo: a full scan cycle with the rules analyst on the simulated exchange: movers, signals, fills, portfolio')
     .option('--seed <seed>', 'market seed', '42')
     .option('--json', 'print one JSON document')
     .action(async (opts: { seed: string; json?: boolean }) => {
       const sim = await startSimExchange({ port: 0, seed: Number(opts.seed) || 42 });
       const dir = mkdtempSync(join(tmpdir(), 'cctrader-demo-'));
       try {
-        const config = ctx.config({ EXCHANGE_BASE_URL: sim.url, DB_PATH: join(dir, 'demo.db'), EXCHANGE_ID: 'bybit', LOG_LEVEL: 'warn' });
-        await ctx.withApp(config, async ({ deps }) => {
-          const movers = await findMovers(deps, { thresholdPct: 5, limit: 10 });
-          const quote = await getPriceQuote(deps, config.DEFAULT_SYMBOL);
-          if (opts.json) return ctx.json({ exchange: sim.url, movers, quote });
-          ctx.out(renderPanel('cctrader demo', [`exchange: simulated Bybit at ${sim.url}`, `markets: ${movers.scanned} USDT perpetuals scanned`]));
+        const config = ctx.config({
+          EXCHANGE_BASE_URL: sim.url,
+          DB_PATH: join(dir, 'demo.db'),
+          EXCHANGE_ID: 'bybit',
+          MARKET_TYPE: 'swap',
+          ANALYST: 'rules',
+          // A loopback simulator: ccxt's throttle (10 requests/s for Bybit) would only slow the demo down.
+          EXCHANGE_RATE_LIMIT: 'false',
+          LOG_LEVEL: 'warn',
+        });
+        await ctx.withApp(config, async (app) => {
+          const { deps } = app;
+          const analyst = createAnalyst(app, { baseEnv: {}, kind: 'rules' });
+          if (!opts.json) ctx.out(renderPanel('cctrader demo', [`exchange: simulated Bybit at ${sim.url} (offline, seed ${opts.seed})`, 'analyst: rules (deterministic, no key needed)', `paper portfolio: default, ${formatUsd(config.PAPER_STARTING_BALANCE)}`]));
+          const progress = createProgress((s) => void ctx.io.stderr.write(s), ctx.io.isTTY);
+          const cycle = await runCycle(deps, { analyst, onEvent: opts.json ? undefined : (e) => progress.event(e) });
+          progress.clear();
+          const status = await getPortfolioStatus(deps, { portfolio: 'default' });
+          const fills = await deps.db
+            .selectFrom('movers_signals as s')
+            .innerJoin('paper_positions as p', 'p.id', 's.position_id')
+            .select(['s.symbol', 's.direction', 's.confidence', 'p.entry_price', 'p.quantity', 'p.entry_fee', 'p.stop_loss', 'p.take_profit'])
+            .where('s.status', '=', 'executed')
+            .orderBy('s.id')
+            .execute();
+          if (opts.json) {
+            const quote = await getPriceQuote(deps, config.DEFAULT_SYMBOL);
+            const movers = { scanned: cycle.scanned, items: cycle.movers.map((m) => ({ symbol: m.symbol, change24hPct: m.change24hPct, last: m.last, turnover24hUsd: m.turnover24hUsd })), hasMore: cycle.moversFound > cycle.movers.length + cycle.moversHeld };
+            return ctx.json({ exchange: sim.url, movers, quote, cycle, fills, portfolio: status });
+          }
+          ctx.out(renderCycle({ ...cycle }));
+          if (fills.length > 0) {
+            ctx.out(
+              renderTable(
+                'Paper fills',
+                [{ header: 'Symbol' }, { header: 'Side' }, { header: 'Conf', align: 'right' }, { header: 'Qty', align: 'right' }, { header: 'Price', align: 'right' }, { header: 'Fee', align: 'right' }, { header: 'Stop', align: 'right' }, { header: 'Target', align: 'right' }],
+                fills.map((f) => [f.symbol.split(':')[0] ?? f.symbol, f.direction, String(f.confidence), f.quantity, f.entry_price, formatUsd(Number(f.entry_fee), 4), f.stop_loss ?? '—', f.take_profit ?? '—']),
+              ),
+            );
+          }
           ctx.out(
-            renderTable(
-              `Movers ≥ 5% in 24h`,
-              [{ header: 'Symbol' }, { header: 'Last', align: 'right' }, { header: '24h', align: 'right' }, { header: 'Turnover', align: 'right' }],
-              movers.items.map((m) => [m.symbol, String(m.last), formatPct(m.change24hPct), formatUsd(m.turnover24hUsd, 0)]),
-            ),
-          );
-          ctx.out(
-            renderPanel(`${quote.symbol} (${quote.market})`, [
-              `last ${quote.last}   bid ${quote.bid}   ask ${quote.ask}   spread ${quote.spreadPct}%`,
-              `24h ${formatPct(quote.change24hPct)}   funding ${quote.fundingRatePct}% next ${quote.nextFundingTime}`,
+            renderPanel('Portfolio', [
+              `equity ${formatUsd(status.equity)} (${formatPct(status.returnPct)}), cash ${formatUsd(status.cash)}, margin ${formatUsd(status.margin)}`,
+              `open positions ${status.positions.items.length}, exposure ${formatUsd(status.exposure)}, unrealized ${formatUsd(status.unrealizedPnl)}`,
+              'next: `cctrader scan-movers --once` runs the same cycle on live Bybit data (public, no key needed)',
             ]),
           );
         });

@@ -1,0 +1,115 @@
+import type { Command } from 'commander';
+import type { AnalysisResult } from '../../agent/analyst.js';
+import { analyseSymbol, type SymbolAnalysis } from '../../agent/run-analysis.js';
+import { createAnalyst } from '../../app.js';
+import type { CliContext } from '../context.js';
+import { formatUsd, renderPanel } from '../render/table.js';
+
+interface Options {
+  symbol?: string;
+  showTokens?: boolean;
+  json?: boolean;
+  analyst?: string;
+  daily?: boolean;
+  portfolio: string;
+}
+
+/** The one JSON shape of an analysis (analyze and monitor). */
+export function analysisJson(a: SymbolAnalysis, showTokens: boolean): Record<string, unknown> {
+  const r = a.result;
+  return {
+    symbol: a.symbol,
+    refused: a.refused,
+    ...(r
+      ? {
+          analyst: r.analyst,
+          outcome: r.outcome,
+          ...(r.outcome === 'signal' ? { signal: r.signal } : { code: r.outcome === 'no_signal' ? null : r.code, reason: r.reason }),
+          text: r.text,
+          tools: r.tools,
+          sessionId: r.sessionId,
+          durationMs: r.durationMs,
+          ...(showTokens || r.analyst === 'claude' ? { usage: r.spend } : {}),
+        }
+      : {}),
+  };
+}
+
+/** Panel lines of an analysis. */
+export function analysisLines(a: SymbolAnalysis, showTokens: boolean): string[] {
+  if (a.refused) return [`${a.refused.code}: ${a.refused.reason}`];
+  const r = a.result as AnalysisResult;
+  const lines = [`Analyst: ${r.analyst}${r.sessionId ? `   Session: ${r.sessionId}` : ''}   ${(r.durationMs / 1000).toFixed(1)} s`];
+  if (r.outcome === 'signal') {
+    const s = r.signal;
+    lines.push(`Signal: ${s.direction} confidence ${s.confidence}   entry ${s.entry}   stop ${s.stopLoss}   target ${s.takeProfit}`);
+    lines.push(`Decision: ${s.status}${s.code ? ` ${s.code}` : ''}${s.replayed ? ' (replayed)' : ''} — ${s.reason}`);
+    if (s.fill) lines.push(`Fill: position #${s.fill.positionId}, ${s.fill.quantity} at ${s.fill.price}, notional ${formatUsd(s.fill.notional)}, fee ${formatUsd(s.fill.fee, 4)}`);
+  } else if (r.outcome === 'no_signal') {
+    lines.push(`No signal: ${r.reason}`);
+  } else {
+    lines.push(`${r.outcome === 'error' ? 'Error' : 'Skipped'}: ${r.code}: ${r.reason}`);
+  }
+  if (r.text) lines.push('', ...wrap(r.text.replace(/\s+/g, ' ').trim(), 100));
+  if (showTokens) {
+    const u = r.spend;
+    lines.push(
+      '',
+      r.analyst === 'rules'
+        ? 'Tokens: none (the rules analyst calls no model)'
+        : `Tokens: input ${u.inputTokens}, output ${u.outputTokens}, cache read ${u.cacheReadTokens}, cache write ${u.cacheWriteTokens}; cost ${formatUsd(Number(u.costUsd), 4)}${u.exact ? '' : ' (estimate)'}`,
+    );
+  }
+  return lines;
+}
+
+function wrap(text: string, width: number): string[] {
+  const out: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > width) {
+      out.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) out.push(line);
+  return out.slice(0, 30);
+}
+
+export function registerAnalyze(program: Command, ctx: CliContext): void {
+  program
+    .command('analyze')
+    .description('analyse one coin now (technical, sentiment) and submit a paper signal if there is a trade')
+    .argument('[query]', 'what to find out, e.g. "Is the trend exhausted?"')
+    .option('--symbol <symbol>', 'coin to analyse (DEFAULT_SYMBOL)')
+    .option('--show-tokens', 'show the tokens and cost of the analysis')
+    .option('--analyst <kind>', 'auto, claude or rules (ANALYST)')
+    .option('--daily', "Claude: continue today's analysis conversation")
+    .option('--portfolio <name>', 'paper portfolio', 'default')
+    .option('--json', 'print one JSON document')
+    .action(async (query: string | undefined, opts: Options) => {
+      const config = ctx.config({ ANALYST: opts.analyst });
+      await ctx.withApp(config, async (app) => {
+        const analyst = createAnalyst(app, { baseEnv: ctx.io.env });
+        const abort = new AbortController();
+        const off = ctx.io.onSignal(() => abort.abort());
+        try {
+          const symbol = opts.symbol ?? config.DEFAULT_SYMBOL;
+          if (!opts.json) ctx.err(`analysing ${symbol} with the ${analyst.kind} analyst…`);
+          const a = await analyseSymbol(app.deps, analyst, {
+            symbol,
+            operation: 'analysis',
+            question: query,
+            daily: opts.daily,
+            portfolio: opts.portfolio,
+            signalId: `analyze-${Date.now().toString(36)}:${symbol.replace(/[^A-Za-z0-9]/g, '').toUpperCase()}`.slice(0, 64),
+            abort: abort.signal,
+          });
+          if (opts.json) return ctx.json(analysisJson(a, Boolean(opts.showTokens)));
+          ctx.out(renderPanel(`Analysis ${a.symbol}`, analysisLines(a, Boolean(opts.showTokens))));
+        } finally {
+          off();
+        }
+      });
+    });
+}

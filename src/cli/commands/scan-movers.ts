@@ -1,0 +1,89 @@
+import type { Command } from 'commander';
+import { createAnalyst } from '../../app.js';
+import { runScanner } from '../../scanner/runner.js';
+import type { CliContext } from '../context.js';
+import { createProgress, renderCycle } from '../render/cycle.js';
+
+interface Options {
+  interval?: string;
+  daily?: boolean;
+  once?: boolean;
+  maxMovers?: string;
+  threshold?: string;
+  concurrency?: string;
+  analyst?: string;
+  portfolio: string;
+  cycleId?: string;
+  json?: boolean;
+}
+
+export function registerScanMovers(program: Command, ctx: CliContext): void {
+  program
+    .command('scan-movers')
+    .description('find the coins that moved 5%+ in 24h, analyse each, trade the good signals on paper; every --interval seconds until Ctrl-C')
+    .option('--interval <seconds>', 'seconds between cycles (ANALYSIS_INTERVAL, default 300)')
+    .option('--daily', 'Claude: one conversation per UTC day (scanner-YYYY-MM-DD), resumed across restarts')
+    .option('--once', 'run one cycle and exit')
+    .option('--max-movers <n>', 'movers analysed per cycle (MAX_MOVERS, default 20)')
+    .option('--threshold <pct>', 'least 24h move (MOVERS_THRESHOLD_PCT, default 5)')
+    .option('--concurrency <n>', 'analyses at the same time (SCAN_CONCURRENCY, default 4)')
+    .option('--analyst <kind>', 'auto, claude or rules (ANALYST)')
+    .option('--portfolio <name>', 'paper portfolio', 'default')
+    .option('--cycle-id <id>', 'resume or replay this cycle (its signals never execute twice)')
+    .option('--json', 'print each cycle as JSON (one document with --once)')
+    .action(async (opts: Options) => {
+      const config = ctx.config({
+        ANALYSIS_INTERVAL: opts.interval,
+        MAX_MOVERS: opts.maxMovers,
+        MOVERS_THRESHOLD_PCT: opts.threshold,
+        SCAN_CONCURRENCY: opts.concurrency,
+        ANALYST: opts.analyst,
+      });
+      await ctx.withApp(config, async (app) => {
+        const analyst = createAnalyst(app, { baseEnv: ctx.io.env });
+        const progress = createProgress((s) => void ctx.io.stderr.write(s), ctx.io.isTTY);
+        const stop = new AbortController();
+        const abort = new AbortController();
+        let interrupts = 0;
+        const off = ctx.io.onSignal(() => {
+          interrupts += 1;
+          if (interrupts === 1) {
+            stop.abort();
+            progress.note('stopping: the analyses in flight finish and the cycle is saved (Ctrl-C again to abort them)');
+          } else if (!abort.signal.aborted) {
+            abort.abort();
+            progress.note('aborting the analyses in flight');
+          }
+        });
+        try {
+          await runScanner(app.deps, {
+            analyst,
+            intervalMs: config.ANALYSIS_INTERVAL * 1000,
+            once: Boolean(opts.once),
+            daily: Boolean(opts.daily),
+            portfolio: opts.portfolio,
+            ...(opts.cycleId ? { cycleId: opts.cycleId } : {}),
+            stop: stop.signal,
+            abort: abort.signal,
+            onEvent: (e) => progress.event(e),
+            onRecovery: ({ cycleId, action }) =>
+              progress.note(action === 'resumed' ? `resuming interrupted cycle ${cycleId}` : `closed interrupted cycle ${cycleId} (too old to resume)`),
+            onCycle: (result) => {
+              progress.clear();
+              if (opts.json) {
+                if (opts.once) ctx.json(result);
+                else ctx.io.stdout.write(JSON.stringify(result) + '\n');
+              } else {
+                ctx.out(renderCycle(result));
+              }
+              if (result.pausedUntil) progress.note(`analyses paused until ${result.pausedUntil}`);
+            },
+            onWait: (nextAt) => progress.note(`next cycle at ${new Date(nextAt).toISOString()} (Ctrl-C to stop)`),
+          });
+        } finally {
+          off();
+          progress.clear();
+        }
+      });
+    });
+}

@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import { scanMovers } from '../../scanner/momentum.js';
+import { defineTool } from '../define-tool.js';
+import { readOnlyMarket } from './analysis-shared.js';
+
+export const scanMarketMoversTool = defineTool({
+  name: 'scan_market_movers',
+  title: 'Scan market movers',
+  description:
+    'Perpetuals that moved >= threshold_pct (default 5) in 24h either way, biggest first, one bulk call. Illiquid ones and ones the portfolio holds or cools down on are left out (held). Items: symbol, direction, change24hPct, last, turnover24hUsd, fundingRate.',
+  input: {
+    threshold_pct: z.number().gt(0).max(100).optional(),
+    limit: z.number().int().min(1).max(50).optional(),
+  },
+  output: {
+    items: z.array(z.looseObject({})),
+    hasMore: z.boolean(),
+    scanned: z.number(),
+    held: z.array(z.looseObject({})),
+  },
+  annotations: readOnlyMarket,
+  handler: async ({ threshold_pct, limit }, deps) => {
+    const scan = await scanMovers(deps, { thresholdPct: threshold_pct, limit });
+    return {
+      items: scan.items.map(({ market: _market, ...m }) => m),
+      hasMore: scan.hasMore,
+      scanned: scan.scanned,
+      held: scan.held,
+    };
+  },
+});

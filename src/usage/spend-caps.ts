@@ -1,0 +1,121 @@
+/**
+ * Spend caps of the unattended runner, computed from recorded spend (`token_usage`, every provider,
+ * every process on this database), never from an in-memory guess:
+ *
+ * - per analysis: MAX_BUDGET_USD, handed to the SDK as the run's `maxBudgetUsd`, cut further to the
+ *   room left under the two caps below, so a run cannot spend past them by more than the one model
+ *   turn during which the SDK notices;
+ * - per cycle: CYCLE_BUDGET_USD over the spend recorded since this run of the cycle began;
+ * - per UTC day: DAILY_BUDGET_USD over the spend recorded since 00:00 UTC.
+ *
+ * Runs in flight hold their budget as a reservation until their spend is recorded, so concurrent
+ * analyses cannot jointly overrun a cap. An analysis starts only with at least 10 % of
+ * MAX_BUDGET_USD of room; below that the cap counts as reached. Fail closed: when the spend cannot
+ * be read, or a run ended without the SDK reporting what it spent, no further analysis starts.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { Config } from '../config.js';
+import type { DB } from '../db/schema.js';
+import type { Clock } from '../deps.js';
+import { Dec, toDec } from '../trading/money.js';
+import type { RunSpend } from './agent-run.js';
+
+export const DAY_MS = 86_400_000;
+/** Least room (as a share of MAX_BUDGET_USD) an analysis is started with. */
+export const MIN_ROOM_SHARE = 0.1;
+
+export function utcDayStart(ms: number): number {
+  return Math.floor(ms / DAY_MS) * DAY_MS;
+}
+
+/** USD recorded since `since` (epoch ms, inclusive), every provider. */
+export async function spentSince(db: Kysely<DB>, since: number): Promise<Dec> {
+  const rows = await db.selectFrom('token_usage').select('cost_usd').where('created_at', '>=', since).execute();
+  return rows.reduce((sum, r) => sum.plus(toDec(r.cost_usd)), new Dec(0));
+}
+
+/** Today's spend (UTC) against the daily cap. */
+export async function dailySpend(deps: { db: Kysely<DB>; clock: Clock; config: Pick<Config, 'DAILY_BUDGET_USD'> }): Promise<{ spentUsd: number; capUsd: number; reached: boolean; resetsAt: number }> {
+  const now = deps.clock.now();
+  const spent = await spentSince(deps.db, utcDayStart(now));
+  const capUsd = deps.config.DAILY_BUDGET_USD;
+  return { spentUsd: spent.toDecimalPlaces(6).toNumber(), capUsd, reached: spent.gte(capUsd), resetsAt: utcDayStart(now) + DAY_MS };
+}
+
+export type CapScope = 'cycle' | 'day' | 'unknown';
+
+export type Reservation =
+  | { ok: true; budgetUsd: number; release(spend: RunSpend | null): void }
+  | { ok: false; scope: CapScope; message: string; /** When the window allows again (epoch ms); null for the cycle cap (next cycle). */ until: number | null };
+
+const usd = (d: Dec | number): string => `$${toDec(d).toDecimalPlaces(2, Dec.ROUND_UP).toFixed(2)}`;
+
+export class SpendGuard {
+  private readonly reservations = new Map<number, number>();
+  private nextId = 1;
+  private unknownRuns = 0;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly deps: { db: Kysely<DB>; clock: Clock; config: Pick<Config, 'MAX_BUDGET_USD' | 'CYCLE_BUDGET_USD' | 'DAILY_BUDGET_USD'> },
+    /** Start of this cycle's spend window, epoch ms. */
+    private readonly cycleStart: number,
+  ) {}
+
+  /** A budget for the next analysis, or why none may start. Calls are serialized. */
+  reserve(): Promise<Reservation> {
+    const next = this.queue.then(() => this.reserveNow());
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async reserveNow(): Promise<Reservation> {
+    const { config } = this.deps;
+    const now = this.deps.clock.now();
+    if (this.unknownRuns > 0) {
+      return { ok: false, scope: 'unknown', until: null, message: 'an analysis ended without a spend report: no further analysis this cycle (spend caps fail closed)' };
+    }
+    let day: Dec;
+    let cycle: Dec;
+    try {
+      [day, cycle] = await Promise.all([spentSince(this.deps.db, utcDayStart(now)), spentSince(this.deps.db, this.cycleStart)]);
+    } catch {
+      return { ok: false, scope: 'unknown', until: null, message: 'recorded spend could not be read: no analysis started (spend caps fail closed)' };
+    }
+    const reserved = [...this.reservations.values()].reduce((s, v) => s + v, 0);
+    const dayRoom = toDec(config.DAILY_BUDGET_USD).minus(day).minus(reserved);
+    const cycleRoom = toDec(config.CYCLE_BUDGET_USD).minus(cycle).minus(reserved);
+    const minRoom = toDec(config.MAX_BUDGET_USD).times(MIN_ROOM_SHARE);
+    if (dayRoom.lt(minRoom)) {
+      const until = utcDayStart(now) + DAY_MS;
+      return {
+        ok: false,
+        scope: 'day',
+        until,
+        message: `daily spend cap ${usd(config.DAILY_BUDGET_USD)} reached (${usd(day)} spent today${reserved > 0 ? `, ${usd(reserved)} held by analyses in flight` : ''}): analyses resume at ${new Date(until).toISOString()}`,
+      };
+    }
+    if (cycleRoom.lt(minRoom)) {
+      return {
+        ok: false,
+        scope: 'cycle',
+        until: null,
+        message: `cycle spend cap ${usd(config.CYCLE_BUDGET_USD)} reached (${usd(cycle)} spent this cycle${reserved > 0 ? `, ${usd(reserved)} held by analyses in flight` : ''}): analyses resume with the next cycle`,
+      };
+    }
+    const budgetUsd = Dec.min(config.MAX_BUDGET_USD, dayRoom, cycleRoom).toDecimalPlaces(4, Dec.ROUND_DOWN).toNumber();
+    const id = this.nextId++;
+    this.reservations.set(id, budgetUsd);
+    let released = false;
+    return {
+      ok: true,
+      budgetUsd,
+      release: (spend) => {
+        if (released) return;
+        released = true;
+        this.reservations.delete(id);
+        if (spend === null || !spend.exact) this.unknownRuns += 1;
+      },
+    };
+  }
+}
