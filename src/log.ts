@@ -26,11 +26,9 @@ export interface LoggerOptions {
 export function createRedactor(secrets: readonly (string | undefined)[]): (text: string) => string {
   const values = secrets.filter((s): s is string => typeof s === 'string' && s.length >= 4);
   if (values.length === 0) return (text) => text;
-  return (text) => {
-    let out = text;
-    for (const v of values) out = out.split(v).join('[REDACTED]');
-    return out;
-  };
+  // Case-insensitive: a secret echoed back upper-cased (a symbol lookup does that) is still a secret.
+  const pattern = new RegExp(values.map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'gi');
+  return (text) => text.replace(pattern, '[REDACTED]');
 }
 
 export function createLogger(options: LoggerOptions, base: Record<string, unknown> = {}): Logger {
