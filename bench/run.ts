@@ -3,11 +3,13 @@ import { cpus, totalmem } from 'node:os';
 import { benchAnalysis } from './analysis.js';
 import { benchPriceLatency } from './price-latency.js';
 import { benchScanner } from './scanner.js';
+import { benchTrading } from './trading.js';
 import { printTable, type BenchResult } from './types.js';
 
 const suites: Array<[string, () => Promise<BenchResult[]>]> = [
   ['market data', () => benchPriceLatency()],
   ['analysis', () => benchAnalysis()],
+  ['paper trading', () => benchTrading()],
   ['scanner', () => benchScanner()],
 ];
 
