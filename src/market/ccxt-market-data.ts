@@ -137,12 +137,9 @@ export class CcxtMarketData implements MarketData {
   }
 
   private async loadIndex(): Promise<SymbolIndex> {
-    let reload = false;
-    const markets = await this.call('loading markets', async (ex) => {
-      const loaded = await ex.loadMarkets(reload);
-      reload = true; // a retry must not get ccxt's cached failure back
-      return Object.values(loaded);
-    });
+    // Always a real reload: we only get here without a usable index, and ccxt caches a failed
+    // load and rethrows it to every later loadMarkets() call that does not force a reload.
+    const markets = await this.call('loading markets', async (ex) => Object.values(await ex.loadMarkets(true)));
     const infos: MarketInfo[] = [];
     for (const m of markets) {
       if (!m || typeof m.symbol !== 'string') continue;

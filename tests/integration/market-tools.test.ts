@@ -111,3 +111,33 @@ describe('exchange faults', () => {
     }
   }, 20_000);
 });
+
+describe('markets that fail to load', () => {
+  it('answer with a coded error, and load on the next call once the exchange recovers (no cached failure)', async () => {
+    const fresh = await startTestDesk({ env: { EXCHANGE_RETRIES: '1' } });
+    try {
+      fresh.sim.faults.inject({ kind: 'http503', count: Infinity, pathPrefix: '/v5/market/instruments-info' });
+      const down = await fresh.call('get_current_price', { symbol: 'BTC/USDT' });
+      expect(down.isError).toBe(true);
+      expect(down.text).toMatch(/^UPSTREAM_UNAVAILABLE: /);
+      fresh.sim.faults.clear();
+      const up = await fresh.call('get_current_price', { symbol: 'BTC/USDT' });
+      expect(up.isError, up.text).toBe(false);
+      expect(up.data.symbol).toBe('BTC/USDT:USDT');
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('treat an empty market list (HTTP 200, garbage body) as BAD_RESPONSE, not as "no such symbol"', async () => {
+    const fresh = await startTestDesk({ env: { EXCHANGE_RETRIES: '0' } });
+    try {
+      fresh.sim.faults.inject({ kind: 'garbage', count: Infinity, pathPrefix: '/v5/market/instruments-info' });
+      const r = await fresh.call('get_current_price', { symbol: 'BTC/USDT' });
+      expect(r.text).toMatch(/^BAD_RESPONSE: /);
+    } finally {
+      fresh.sim.faults.clear();
+      await fresh.close();
+    }
+  });
+});
