@@ -53,6 +53,9 @@ export const configSchema = z.object({
   CYCLE_BUDGET_USD: positive().default(5).describe('LLM spend cap of one scan cycle, USD (all providers); no analysis starts once it is reached'),
   DAILY_BUDGET_USD: positive().default(20).describe('LLM spend cap per UTC day, USD (all providers, every process on this database); analyses pause until 00:00 UTC once it is reached'),
 
+  // Signal outcomes and the scorecard (scorecard, get_signal_scorecard)
+  OUTCOME_HORIZON_HOURS: int(1, 720).default(72).describe('a signal whose stop and target are both untouched this many hours after it was made is scored as expired, at the close then'),
+
   // Sentiment (fetch_sentiment_data)
   PERPLEXITY_API_KEY: z.string().optional().describe('enables the Perplexity news source of fetch_sentiment_data'),
   PERPLEXITY_BASE_URL: url().default('https://api.perplexity.ai').describe('Perplexity API base URL'),

@@ -11,6 +11,7 @@ import { registerHalt } from './commands/halt.js';
 import { registerPnlReport } from './commands/pnl-report.js';
 import { registerPortfolio } from './commands/portfolio.js';
 import { registerResume } from './commands/resume.js';
+import { registerScorecard } from './commands/scorecard.js';
 import { registerSignals } from './commands/signals.js';
 import { registerStatus } from './commands/status.js';
 import { registerAnalyze } from './commands/analyze.js';
@@ -61,6 +62,7 @@ export function buildProgram(io: CliIO): Command {
   registerPortfolio(program, ctx);
   registerHalt(program, ctx);
   registerResume(program, ctx);
+  registerScorecard(program, ctx);
   registerAnalyze(program, ctx);
   registerMonitor(program, ctx);
   registerScanMovers(program, ctx);

@@ -241,6 +241,32 @@ export interface ScanCycleMoversTable {
   finished_at: number | null;
 }
 
+/** 0005: what the market did after a signal (src/outcomes). Pending rows hold the progress;
+ * decided rows are final. R multiples are measured from the signal's own entry and stop. */
+export interface SignalOutcomesTable {
+  signal_row_id: number;
+  status: 'pending' | 'take_profit' | 'stop_loss' | 'expired' | 'invalid' | 'no_data';
+  /** Candles opening before this time (signal time + OUTCOME_HORIZON_HOURS) count. */
+  horizon_end: number;
+  /** Candles up to this time (exclusive) have been read. */
+  evaluated_until: number | null;
+  /** Timeframe of the last read (1m normally; coarser after a long gap). */
+  timeframe: string | null;
+  /** Best and worst price reached so far (decimal strings), and the last close read. */
+  best_price: string | null;
+  worst_price: string | null;
+  last_close: string | null;
+  mfe_r: Generated<number>;
+  mae_r: Generated<number>;
+  result_r: number | null;
+  exit_price: string | null;
+  gap: Generated<number>;
+  decided_at: number | null;
+  time_to_hit_ms: number | null;
+  candles_read: Generated<number>;
+  updated_at: number;
+}
+
 export interface DB {
   agent_sessions: AgentSessionsTable;
   paper_portfolios: PaperPortfoliosTable;
@@ -255,4 +281,5 @@ export interface DB {
   rate_limit_tracking: RateLimitTrackingTable;
   scan_cycles: ScanCyclesTable;
   scan_cycle_movers: ScanCycleMoversTable;
+  signal_outcomes: SignalOutcomesTable;
 }

@@ -13,6 +13,7 @@ import { getPnlReportTool } from './tools/get-pnl-report.js';
 import { getPortfolioStatusTool } from './tools/get-portfolio-status.js';
 import { getRiskStatusTool } from './tools/get-risk-status.js';
 import { getSignalHistoryTool } from './tools/get-signal-history.js';
+import { getSignalScorecardTool } from './tools/get-signal-scorecard.js';
 import { scanMarketMoversTool } from './tools/scan-market-movers.js';
 import { submitTradingSignal } from './tools/submit-trading-signal.js';
 
@@ -30,6 +31,7 @@ export const toolRegistry: readonly AnyTool[] = [
   getPortfolioStatusTool,
   getPnlReportTool,
   getSignalHistoryTool,
+  getSignalScorecardTool,
   getRiskStatusTool,
   closePositionTool,
 ];

@@ -11,12 +11,15 @@
  * - unrealized = open positions at the latest price (whatever the period);
  * - trades = round trips closed in the period; win rate, profit factor and expectancy are over
  *   them, each round trip's P&L net of its fees and funding;
- * - max drawdown = deepest fall of the realized balance from its running peak, trade by trade.
+ * - max drawdown = deepest fall of the realized balance from its running peak, trade by trade;
+ * - llmCost = the token ledger's spend in the period (desk-wide: it knows no portfolios) next to
+ *   this realized P&L, and per signal / per executed trade of this portfolio (outcomes/cost.ts).
  */
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
+import { llmCostForPeriod, type LlmCostBlock } from '../outcomes/cost.js';
 import { evaluatePortfolio } from '../trading/evaluate.js';
 import { loadSnapshot } from '../trading/ledger.js';
 import { Dec, ZERO, fromUnits, pct, toDec, usd } from '../trading/money.js';
@@ -72,6 +75,8 @@ export interface PnlReport {
   bySymbol: { items: SymbolPnl[]; hasMore: boolean };
   /** The balance at the start, the realized balance at the end of each bucket of days, then the current equity. */
   equityCurve: Array<{ t: string; equity: number }>;
+  /** LLM spend in the period next to the realized P&L. */
+  llmCost: LlmCostBlock;
 }
 
 export interface PnlReportOptions {
@@ -153,6 +158,7 @@ export async function getPnlReport(deps: Deps, options: PnlReportOptions = {}): 
   }
 
   const total = realized.plus(snap.unrealized);
+  const llmCost = await llmCostForPeriod(deps.db, { from: fromDay, portfolioId: id, realizedPnl: realized, closedTrades: closed });
   const firstDay = fromDay ?? balanceRows[0]?.day ?? dayOf(now);
   return {
     portfolio: portfolio.name,
@@ -189,6 +195,7 @@ export async function getPnlReport(deps: Deps, options: PnlReportOptions = {}): 
       hasMore: rows.length > MAX_REPORT_SYMBOLS,
     },
     equityCurve: curve(firstDay, now, startBalance, balanceRows, snap.equity),
+    llmCost,
   };
 }
 

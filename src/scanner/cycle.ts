@@ -22,6 +22,7 @@ import type { Deps } from '../deps.js';
 import { AppError, isAppError } from '../errors.js';
 import { DEFAULT_PORTFOLIO, requirePortfolio } from '../portfolio/portfolios.js';
 import type { SignalOutcome } from '../signals/submit.js';
+import { evaluateOutcomes } from '../outcomes/evaluate.js';
 import { evaluatePortfolio } from '../trading/evaluate.js';
 import { readHalt } from '../trading/halt.js';
 import { NO_SPEND } from '../usage/agent-run.js';
@@ -333,6 +334,8 @@ export async function runCycle(deps: Deps, options: CycleOptions): Promise<Cycle
       extraErrors[`evaluate:${error.code}`] = 1;
       emit({ type: 'error', stage: 'evaluate', code: error.code, message: error.message });
     }
+    // Bring the signal scorecard up to date; market faults leave signals pending, never fail the cycle.
+    await evaluateOutcomes(deps).catch((error: unknown) => deps.log.warn('signal outcomes not brought up to date', { error }));
 
     const stopped = Boolean(options.stop?.aborted || options.abort?.aborted);
     const end = stopState as { code: string; reason: string; until: number | null } | null;

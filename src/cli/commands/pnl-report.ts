@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { AppError } from '../../errors.js';
 import { getPnlReport, PERIODS, type Period } from '../../portfolio/pnl-report.js';
 import type { CliContext } from '../context.js';
+import { llmCostLines } from '../render/scorecard.js';
 import { formatPct, formatUsd, renderPanel, renderTable } from '../render/table.js';
 
 const BLOCKS = [' ', '▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
@@ -71,6 +72,8 @@ export function registerPnlReport(program: Command, ctx: CliContext): void {
             `Fees paid: ${formatUsd(r.feesPaid)}   Funding paid: ${formatUsd(r.fundingPaid)}`,
           ]),
         );
+        ctx.out('');
+        ctx.out(renderPanel('LLM Spend vs P&L', llmCostLines(r.llmCost)));
         ctx.out('');
         if (r.bySymbol.items.length) {
           ctx.out(

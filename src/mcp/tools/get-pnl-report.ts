@@ -41,10 +41,21 @@ export const getPnlReportTool = defineTool({
     }),
     bySymbol: z.object({ items: z.array(symbolPnlOut), hasMore: z.boolean() }),
     equityCurve: z.array(z.object({ t: z.string(), equity: n })),
+    llmCost: z.object({
+      spentUsd: n,
+      byProvider: z.record(z.string(), n),
+      signals: n,
+      executed: n,
+      perSignal: nn,
+      perExecutedTrade: nn,
+      realizedPnl: n,
+      netAfterLlm: n,
+      summary: z.string(),
+    }),
   },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   handler: async ({ portfolio, period, min_trades }, deps) => {
-    const { portfolio: name, period: p, periodLabel: _label, bySymbol, equityCurve, ...summary } = await getPnlReport(deps, { portfolio, period, minTrades: min_trades });
-    return { portfolio: name, period: p, summary, bySymbol, equityCurve };
+    const { portfolio: name, period: p, periodLabel: _label, bySymbol, equityCurve, llmCost, ...summary } = await getPnlReport(deps, { portfolio, period, minTrades: min_trades });
+    return { portfolio: name, period: p, summary, bySymbol, equityCurve, llmCost };
   },
 });

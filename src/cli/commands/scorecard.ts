@@ -1,0 +1,129 @@
+import type { Command } from 'commander';
+import { AppError } from '../../errors.js';
+import { getSignalScorecard, type Scorecard } from '../../outcomes/scorecard.js';
+import { ANALYSTS, type AnalystFilter } from '../../outcomes/signals.js';
+import type { CliContext } from '../context.js';
+import { formatCost, formatR, formatRate, providerText, renderCalibration, renderGroups } from '../render/scorecard.js';
+import { formatUsd, renderPanel, renderTable } from '../render/table.js';
+
+const hours = (h: number | null): string => (h === null ? '—' : h < 1 ? `${Math.round(h * 60)} min` : `${h.toFixed(1)} h`);
+
+function summaryLines(r: Scorecard): string[] {
+  const t = r.totals;
+  const e = r.evaluation;
+  const decided = Object.values(e.decided).reduce((a, b) => a + (b ?? 0), 0);
+  return [
+    `Signals since ${r.since ? r.since.slice(0, 16).replace('T', ' ') : 'the start'} (${r.analyst === 'all' ? 'all analysts' : `analyst ${r.analyst}`}), horizon ${r.horizonHours} h`,
+    `Signals: ${t.signals}   Decided: ${t.decided} (${t.targets} target, ${t.stops} stop, ${t.expired} expired)   Pending: ${t.pending}   Unscored: ${t.unscored}`,
+    `Hit rate: ${formatRate(t.hitRate)}   Avg R: ${formatR(t.avgR)}   Total R: ${formatR(t.totalR, 1)}`,
+    `Avg MFE: ${formatR(t.avgMfeR)}   Avg MAE: ${formatR(t.avgMaeR)}   Median time to target: ${hours(t.medianHoursToTarget)}, to stop: ${hours(t.medianHoursToStop)}`,
+    `Updated now: ${e.evaluated} signal(s) read, ${decided} decided, ${e.candlesRead} candles${e.errors ? `, ${e.errors} left for later (market errors)` : ''}${e.hasMore ? ', more to do next run' : ''}`,
+  ];
+}
+
+function costLines(r: Scorecard): string[] {
+  const c = r.cost;
+  const head = c.summary.charAt(0).toUpperCase() + c.summary.slice(1);
+  return [
+    `${head}.`,
+    `LLM spend: ${formatCost(c.spentUsd)}${r.analyst === 'all' ? providerText(c.byProvider) : ` (${r.analyst})`}`,
+    `Analyses: ${c.analyses}   Signals: ${c.signals}   Executed: ${c.executed}   Closed trades: ${c.closedTrades}`,
+    `Per analysis: ${formatCost(c.perAnalysis)}   Per signal: ${formatCost(c.perSignal)}   Per executed trade: ${formatCost(c.perExecutedTrade)}`,
+    `Realized P&L of these signals: ${formatUsd(c.realizedPnl)}   Net after LLM spend: ${formatUsd(c.netUsd)}`,
+  ];
+}
+
+export function registerScorecard(program: Command, ctx: CliContext): void {
+  program
+    .command('scorecard')
+    .description('how past signals played out (target or stop first, in R) by confidence, analyst, symbol; LLM spend vs P&L')
+    .option('--since <when>', 'ISO date/time or a span back from now: 7d, 12h, 30m (default: every signal)')
+    .option('--analyst <who>', `only signals by ${ANALYSTS.join(', ')} (manual = not from a scan cycle)`)
+    .option('--json', 'print one JSON document')
+    .action(async (opts: { since?: string; analyst?: string; json?: boolean }) => {
+      if (opts.analyst !== undefined && !(ANALYSTS as readonly string[]).includes(opts.analyst)) {
+        throw new AppError('INVALID_INPUT', `--analyst is one of ${ANALYSTS.join(', ')}`);
+      }
+      await ctx.withApp(ctx.config(), async ({ deps }) => {
+        const r = await getSignalScorecard(deps, { since: opts.since, analyst: opts.analyst as AnalystFilter | undefined });
+        if (opts.json) return ctx.json(r);
+        ctx.out(renderPanel('Signal Scorecard', summaryLines(r)));
+        if (r.totals.signals === 0) return ctx.out('no signals in this window');
+        ctx.out('');
+        ctx.out('Calibration: confidence → hit rate (target before stop)');
+        ctx.out(renderCalibration(r.byConfidence));
+        ctx.out('');
+        ctx.out(renderGroups('By Analyst', 'Analyst', r.byAnalyst));
+        ctx.out('');
+        ctx.out(renderGroups('Executed vs Rejected', 'Desk decision', r.byStatus));
+        if (r.rejectedByCode.length) {
+          ctx.out('');
+          ctx.out(renderGroups('Rejected, by Reason', 'Code', r.rejectedByCode));
+        }
+        ctx.out('');
+        ctx.out(renderGroups('By Direction', 'Direction', r.byDirection));
+        ctx.out('');
+        ctx.out(renderGroups(r.bySymbol.hasMore ? 'By Symbol (top 10)' : 'By Symbol', 'Symbol', r.bySymbol.items));
+        ctx.out('');
+        ctx.out(renderPanel('LLM Spend vs Outcomes', costLines(r)));
+        if (r.cost.byAnalyst.length) {
+          ctx.out('');
+          ctx.out(
+            renderTable(
+              'Cost by Analyst',
+              [
+                { header: 'Analyst' },
+                { header: 'Spent', align: 'right' },
+                { header: 'Analyses', align: 'right' },
+                { header: 'Signals', align: 'right' },
+                { header: 'Executed', align: 'right' },
+                { header: 'Per signal', align: 'right' },
+                { header: 'Realized', align: 'right' },
+              ],
+              r.cost.byAnalyst.map((a) => [
+                a.analyst,
+                formatCost(a.spentUsd),
+                String(a.analyses),
+                String(a.signals),
+                String(a.executed),
+                formatCost(a.perSignal),
+                formatUsd(a.realizedPnl),
+              ]),
+            ),
+          );
+        }
+        if (r.cost.bySymbol.items.length) {
+          ctx.out('');
+          ctx.out(
+            renderTable(
+              r.cost.bySymbol.hasMore ? 'Cost by Symbol (top 10 by spend)' : 'Cost by Symbol',
+              [
+                { header: 'Symbol' },
+                { header: 'Spent', align: 'right' },
+                { header: 'Signals', align: 'right' },
+                { header: 'Executed', align: 'right' },
+                { header: 'Realized', align: 'right' },
+              ],
+              r.cost.bySymbol.items.map((x) => [x.symbol, formatCost(x.spentUsd), String(x.signals), String(x.executed), formatUsd(x.realizedPnl)]),
+            ),
+          );
+        }
+        if (r.cost.byDay.length) {
+          ctx.out('');
+          ctx.out(
+            renderTable(
+              'Cost by Day (UTC)',
+              [
+                { header: 'Day' },
+                { header: 'Spent', align: 'right' },
+                { header: 'Signals', align: 'right' },
+                { header: 'Executed', align: 'right' },
+                { header: 'Realized', align: 'right' },
+              ],
+              r.cost.byDay.map((d) => [d.day, formatCost(d.spentUsd), String(d.signals), String(d.executed), formatUsd(d.realizedPnl)]),
+            ),
+          );
+        }
+      });
+    });
+}
