@@ -1,7 +1,7 @@
 /** What every CLI command receives: the process boundary's I/O (from main.ts), configuration
  * loading with the command-line flags applied, and a way to run with the desk's dependencies. */
 import type { Readable, Writable } from 'node:stream';
-import { createDeps, type AppHandle } from '../app.js';
+import type { AppHandle } from '../app.js';
 import { loadConfig, type Config } from '../config.js';
 
 export interface CliIO {
@@ -45,6 +45,8 @@ export function createCliContext(io: CliIO, globalFlags: () => Record<string, st
       });
     },
     async withApp(config, fn) {
+      // The composition root pulls in the database and every feature: loaded when a command needs it.
+      const { createDeps } = await import('../app.js');
       const app = await createDeps(config, { writeLog: (line) => io.stderr.write(line) });
       try {
         return await fn(app);

@@ -1,7 +1,7 @@
 /** The `cctrader` command line. Each command lives in commands/<name>.ts. */
 import { Command, CommanderError } from 'commander';
 import { isAppError } from '../errors.js';
-import { SERVER_VERSION } from '../mcp/server.js';
+import { VERSION } from '../version.js';
 import { registerConfig } from './commands/config.js';
 import { registerDb } from './commands/db.js';
 import { registerDemo } from './commands/demo.js';
@@ -38,7 +38,7 @@ export function buildProgram(io: CliIO): Command {
   });
   program
     .description('A crypto trading desk for AI agents: MCP server, market data, analysis, paper trading.')
-    .version(SERVER_VERSION)
+    .version(VERSION)
     .option('--db-path <path>', 'SQLite file (DB_PATH)')
     .option('--exchange <id>', 'ccxt exchange id (EXCHANGE_ID)')
     .option('--exchange-base-url <url>', 'send exchange REST calls to this host (EXCHANGE_BASE_URL)')

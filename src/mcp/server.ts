@@ -10,13 +10,14 @@ import { secretValues } from '../config.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { createRedactor } from '../log.js';
+import { VERSION } from '../version.js';
 import type { AnyTool } from './define-tool.js';
 import { getPrompt, promptListing, promptRegistry, type McpPromptDefinition } from './prompts/registry.js';
 import { toolRegistry } from './registry.js';
 import { errorResult, okResult, type ToolResult } from './tool-result.js';
 
 export const SERVER_NAME = 'cctrader';
-export const SERVER_VERSION = '0.1.0';
+export const SERVER_VERSION = VERSION;
 
 export const SERVER_INSTRUCTIONS = [
   'cctrader is a crypto trading desk on live exchange data (Bybit USDT perpetuals by default) with a paper portfolio.',

@@ -27,7 +27,9 @@ export const CONFIDENCE_BUCKETS = [
   { key: '90+', min: 90, max: Infinity },
 ] as const;
 
-export const MAX_SCORECARD_SYMBOLS = 10;
+import { MAX_SCORECARD_SYMBOLS } from './vocabulary.js';
+
+export { MAX_SCORECARD_SYMBOLS };
 export const MAX_REJECTION_CODES = 8;
 
 export interface GroupStats {

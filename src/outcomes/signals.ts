@@ -11,8 +11,9 @@ import type { DB } from '../db/schema.js';
 import { toDec, type Dec } from '../trading/money.js';
 import type { OutcomeStatus } from './evaluate.js';
 
-export const ANALYSTS = ['claude', 'rules', 'manual'] as const;
-export type AnalystFilter = (typeof ANALYSTS)[number];
+import { ANALYSTS, type AnalystFilter } from './vocabulary.js';
+
+export { ANALYSTS, type AnalystFilter };
 
 export interface ScoredSignal {
   id: number;

@@ -26,8 +26,9 @@ import { Dec, ZERO, fromUnits, pct, toDec, usd } from '../trading/money.js';
 import { DAY_MS, dayOf } from '../trading/rollup.js';
 import { DEFAULT_PORTFOLIO, requirePortfolio } from './portfolios.js';
 
-export const PERIODS = ['daily', 'weekly', 'monthly', 'all'] as const;
-export type Period = (typeof PERIODS)[number];
+import { PERIODS, type Period } from './periods.js';
+
+export { PERIODS, type Period };
 
 const PERIOD_DAYS: Record<Period, number | null> = { daily: 7, weekly: 28, monthly: 365, all: null };
 export const PERIOD_LABEL: Record<Period, string> = { daily: 'Last 7 Days', weekly: 'Last 4 Weeks', monthly: 'Last 12 Months', all: 'All Time' };

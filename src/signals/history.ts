@@ -6,8 +6,9 @@ import { AppError } from '../errors.js';
 import { num, toDec, usd } from '../trading/money.js';
 import { findPortfolio } from '../portfolio/portfolios.js';
 
-export const SIGNAL_STATUSES = ['executed', 'rejected', 'recorded', 'failed'] as const;
-export type SignalStatusFilter = (typeof SIGNAL_STATUSES)[number];
+import { SIGNAL_STATUSES, type SignalStatusFilter } from './statuses.js';
+
+export { SIGNAL_STATUSES, type SignalStatusFilter };
 
 export type SignalHistoryItem = {
   id: number;

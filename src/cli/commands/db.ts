@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { openDatabase } from '../../db/database.js';
-import { migrateToLatest, migrationStatus } from '../../db/migrate.js';
 import type { CliContext } from '../context.js';
 
 export function registerDb(program: Command, ctx: CliContext): void {
@@ -10,6 +8,8 @@ export function registerDb(program: Command, ctx: CliContext): void {
     .description('show the database path and which migrations are applied')
     .option('--json', 'print one JSON document')
     .action(async (opts: { json?: boolean }) => {
+      const { openDatabase } = await import('../../db/database.js');
+      const { migrationStatus } = await import('../../db/migrate.js');
       const config = ctx.config();
       const database = openDatabase(config.DB_PATH ?? ':memory:');
       try {
@@ -28,6 +28,8 @@ export function registerDb(program: Command, ctx: CliContext): void {
     .description('apply pending migrations (the server also does this at start-up)')
     .option('--json', 'print one JSON document')
     .action(async (opts: { json?: boolean }) => {
+      const { openDatabase } = await import('../../db/database.js');
+      const { migrateToLatest } = await import('../../db/migrate.js');
       const config = ctx.config();
       const database = openDatabase(config.DB_PATH ?? ':memory:');
       try {

@@ -2,11 +2,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { createAnalyst } from '../../app.js';
-import { getPriceQuote } from '../../market/quotes.js';
-import { getPortfolioStatus } from '../../portfolio/status.js';
-import { runCycle } from '../../scanner/cycle.js';
-import { startSimExchange } from '../../sim/server.js';
 import type { CliContext } from '../context.js';
 import { createProgress, renderCycle } from '../render/cycle.js';
 import { formatPct, formatUsd, renderPanel, renderTable } from '../render/table.js';
@@ -18,6 +13,11 @@ export function registerDemo(program: Command, ctx: CliContext): void {
     .option('--seed <seed>', 'market seed', '42')
     .option('--json', 'print one JSON document')
     .action(async (opts: { seed: string; json?: boolean }) => {
+      const { createAnalyst } = await import('../../app.js');
+      const { getPriceQuote } = await import('../../market/quotes.js');
+      const { getPortfolioStatus } = await import('../../portfolio/status.js');
+      const { runCycle } = await import('../../scanner/cycle.js');
+      const { startSimExchange } = await import('../../sim/server.js');
       const sim = await startSimExchange({ port: 0, seed: Number(opts.seed) || 42 });
       const dir = mkdtempSync(join(tmpdir(), 'cctrader-demo-'));
       try {

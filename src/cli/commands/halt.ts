@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { setHalt } from '../../trading/halt.js';
 import type { CliContext } from '../context.js';
 
 export function registerHalt(program: Command, ctx: CliContext): void {
@@ -9,6 +8,7 @@ export function registerHalt(program: Command, ctx: CliContext): void {
     .option('--reason <text>', 'why (shown in rejections and status)')
     .option('--json', 'print one JSON document')
     .action(async (opts: { reason?: string; json?: boolean }) => {
+      const { setHalt } = await import('../../trading/halt.js');
       await ctx.withApp(ctx.config(), async ({ deps }) => {
         const state = await setHalt(deps, true, opts.reason);
         if (opts.json) return ctx.json(state);

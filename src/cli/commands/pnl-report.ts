@@ -1,6 +1,6 @@
+import type { Period } from '../../portfolio/pnl-report.js';
 import type { Command } from 'commander';
 import { AppError } from '../../errors.js';
-import { getPnlReport, PERIODS, type Period } from '../../portfolio/pnl-report.js';
 import type { CliContext } from '../context.js';
 import { llmCostLines } from '../render/scorecard.js';
 import { formatPct, formatUsd, renderPanel, renderTable } from '../render/table.js';
@@ -49,6 +49,7 @@ export function registerPnlReport(program: Command, ctx: CliContext): void {
     .option('--min-trades <n>', 'only symbols with at least this many trades', '1')
     .option('--json', 'print one JSON document')
     .action(async (opts: { portfolio: string; period: string; minTrades: string; json?: boolean }) => {
+      const { getPnlReport, PERIODS } = await import('../../portfolio/pnl-report.js');
       if (!(PERIODS as readonly string[]).includes(opts.period)) throw new AppError('INVALID_INPUT', `--period is one of ${PERIODS.join(', ')}`);
       const minTrades = Number(opts.minTrades);
       await ctx.withApp(ctx.config(), async ({ deps }) => {

@@ -1,7 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { AppError } from '../../errors.js';
-import { createPortfolio, listPortfolios, resetPortfolio } from '../../portfolio/portfolios.js';
 import type { CliContext } from '../context.js';
 import { formatUsd, renderTable } from '../render/table.js';
 
@@ -32,6 +31,7 @@ export function registerPortfolio(program: Command, ctx: CliContext): void {
     .option('--balance <usdt>', 'starting balance (default PAPER_STARTING_BALANCE)')
     .option('--json', 'print one JSON document')
     .action(async (name: string, opts: { balance?: string; json?: boolean }) => {
+      const { createPortfolio } = await import('../../portfolio/portfolios.js');
       await ctx.withApp(ctx.config(), async ({ deps }) => {
         const created = await createPortfolio(deps, name, parseBalance(opts.balance));
         if (opts.json) return ctx.json(created);
@@ -44,6 +44,7 @@ export function registerPortfolio(program: Command, ctx: CliContext): void {
     .description('list the paper portfolios')
     .option('--json', 'print one JSON document')
     .action(async (opts: { json?: boolean }) => {
+      const { listPortfolios } = await import('../../portfolio/portfolios.js');
       await ctx.withApp(ctx.config(), async ({ deps }) => {
         const items = await listPortfolios(deps.db);
         if (opts.json) return ctx.json({ items });
@@ -65,6 +66,7 @@ export function registerPortfolio(program: Command, ctx: CliContext): void {
     .option('--yes', 'do not ask for confirmation')
     .option('--json', 'print one JSON document')
     .action(async (name: string, opts: { balance?: string; yes?: boolean; json?: boolean }) => {
+      const { resetPortfolio } = await import('../../portfolio/portfolios.js');
       const balance = parseBalance(opts.balance);
       if (!opts.yes) {
         if (!ctx.io.isTTY) {

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { setHalt } from '../../trading/halt.js';
 import type { CliContext } from '../context.js';
 
 export function registerResume(program: Command, ctx: CliContext): void {
@@ -8,6 +7,7 @@ export function registerResume(program: Command, ctx: CliContext): void {
     .description('allow new entries again after `halt`')
     .option('--json', 'print one JSON document')
     .action(async (opts: { json?: boolean }) => {
+      const { setHalt } = await import('../../trading/halt.js');
       await ctx.withApp(ctx.config(), async ({ deps }) => {
         const state = await setHalt(deps, false);
         if (opts.json) return ctx.json(state);

@@ -1,7 +1,8 @@
+import type { Scorecard } from '../../outcomes/scorecard.js';
+import type { AnalystFilter } from '../../outcomes/signals.js';
 import type { Command } from 'commander';
+import { ANALYSTS } from '../../outcomes/vocabulary.js';
 import { AppError } from '../../errors.js';
-import { getSignalScorecard, type Scorecard } from '../../outcomes/scorecard.js';
-import { ANALYSTS, type AnalystFilter } from '../../outcomes/signals.js';
 import type { CliContext } from '../context.js';
 import { formatCost, formatR, formatRate, providerText, renderCalibration, renderGroups } from '../render/scorecard.js';
 import { formatUsd, renderPanel, renderTable } from '../render/table.js';
@@ -41,6 +42,7 @@ export function registerScorecard(program: Command, ctx: CliContext): void {
     .option('--analyst <who>', `only signals by ${ANALYSTS.join(', ')} (manual = not from a scan cycle)`)
     .option('--json', 'print one JSON document')
     .action(async (opts: { since?: string; analyst?: string; json?: boolean }) => {
+      const { getSignalScorecard } = await import('../../outcomes/scorecard.js');
       if (opts.analyst !== undefined && !(ANALYSTS as readonly string[]).includes(opts.analyst)) {
         throw new AppError('INVALID_INPUT', `--analyst is one of ${ANALYSTS.join(', ')}`);
       }

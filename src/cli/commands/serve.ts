@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
 import { AppError } from '../../errors.js';
-import { serveHttp } from '../../mcp/http.js';
-import { serveStdio } from '../../mcp/stdio.js';
 import type { CliContext } from '../context.js';
 
 export function registerServe(program: Command, ctx: CliContext): void {
@@ -23,11 +21,13 @@ export function registerServe(program: Command, ctx: CliContext): void {
             if (!Number.isInteger(port) || port < 0 || port > 65535) {
               throw new AppError('INVALID_INPUT', `--port must be 0-65535, got ${opts.port}`);
             }
+            const { serveHttp } = await import('../../mcp/http.js');
             const handle = await serveHttp(app.deps, { host: opts.host, port, token: config.CCTRADER_HTTP_TOKEN });
             ctx.err(`cctrader MCP server on ${handle.url}`);
             await stopped;
             await handle.close();
           } else {
+            const { serveStdio } = await import('../../mcp/stdio.js');
             const handle = await serveStdio(app.deps, ctx.io.stdin, ctx.io.stdout);
             await Promise.race([handle.closed, stopped]);
             await handle.close();

@@ -1,6 +1,7 @@
+import type { SignalStatusFilter } from '../../signals/history.js';
 import type { Command } from 'commander';
+import { SIGNAL_STATUSES } from '../../signals/statuses.js';
 import { AppError } from '../../errors.js';
-import { getSignalHistory, SIGNAL_STATUSES, type SignalStatusFilter } from '../../signals/history.js';
 import type { CliContext } from '../context.js';
 import { formatUsd, renderTable } from '../render/table.js';
 
@@ -14,6 +15,7 @@ export function registerSignals(program: Command, ctx: CliContext): void {
     .option('--portfolio <name>', 'only signals for this portfolio')
     .option('--json', 'print one JSON document')
     .action(async (opts: { symbol?: string; limit: string; status?: string; portfolio?: string; json?: boolean }) => {
+      const { getSignalHistory } = await import('../../signals/history.js');
       const limit = Number(opts.limit);
       if (opts.status !== undefined && !(SIGNAL_STATUSES as readonly string[]).includes(opts.status)) {
         throw new AppError('INVALID_INPUT', `--status is one of ${SIGNAL_STATUSES.join(', ')}`);

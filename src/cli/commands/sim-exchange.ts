@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { AppError } from '../../errors.js';
-import { startSimExchange } from '../../sim/server.js';
 import type { CliContext } from '../context.js';
 
 export function registerSimExchange(program: Command, ctx: CliContext): void {
@@ -12,6 +11,7 @@ export function registerSimExchange(program: Command, ctx: CliContext): void {
     .option('--seed <seed>', 'market seed', '42')
     .option('--now <iso>', 'freeze the clock at this time (default: follow the real clock)')
     .action(async (opts: { port: string; host: string; seed: string; now?: string }) => {
+      const { startSimExchange } = await import('../../sim/server.js');
       const port = Number(opts.port);
       const seed = Number(opts.seed);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new AppError('INVALID_INPUT', `--port must be 0-65535, got ${opts.port}`);

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { getPortfolioStatus } from '../../portfolio/status.js';
 import type { CliContext } from '../context.js';
 import { formatPct, formatUsd, renderPanel, renderTable } from '../render/table.js';
 
@@ -11,6 +10,7 @@ export function registerStatus(program: Command, ctx: CliContext): void {
     .option('--portfolio <name>', 'portfolio name', 'default')
     .option('--json', 'print one JSON document')
     .action(async (opts: { symbol?: string; portfolio: string; json?: boolean }) => {
+      const { getPortfolioStatus } = await import('../../portfolio/status.js');
       await ctx.withApp(ctx.config(), async ({ deps }) => {
         const s = await getPortfolioStatus(deps, { portfolio: opts.portfolio, symbol: opts.symbol });
         if (opts.json) return ctx.json(s);

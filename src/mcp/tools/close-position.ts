@@ -1,6 +1,4 @@
 import { z } from 'zod';
-import { closedView } from '../../portfolio/status.js';
-import { closePosition } from '../../trading/close.js';
 import { defineTool } from '../define-tool.js';
 import { portfolioArg, symbolFilter } from './paper-shared.js';
 
@@ -23,6 +21,7 @@ export const closePositionTool = defineTool({
   },
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
   handler: async ({ position_id, symbol, portfolio }, deps) => {
+    const [{ closePosition }, { closedView }] = await Promise.all([import('../../trading/close.js'), import('../../portfolio/status.js')]);
     const result = await closePosition(deps, { positionId: position_id, symbol, portfolio });
     return { ...closedView(result.closed), closedByLevel: result.closedByLevel };
   },

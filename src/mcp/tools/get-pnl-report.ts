@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { getPnlReport, PERIODS } from '../../portfolio/pnl-report.js';
+import { PERIODS } from '../../portfolio/periods.js';
 import { defineTool } from '../define-tool.js';
 import { portfolioArg, symbolPnlOut } from './paper-shared.js';
 
@@ -55,7 +55,7 @@ export const getPnlReportTool = defineTool({
   },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   handler: async ({ portfolio, period, min_trades }, deps) => {
-    const { portfolio: name, period: p, periodLabel: _label, bySymbol, equityCurve, llmCost, ...summary } = await getPnlReport(deps, { portfolio, period, minTrades: min_trades });
+    const { portfolio: name, period: p, periodLabel: _label, bySymbol, equityCurve, llmCost, ...summary } = await (await import('../../portfolio/pnl-report.js')).getPnlReport(deps, { portfolio, period, minTrades: min_trades });
     return { portfolio: name, period: p, summary, bySymbol, equityCurve, llmCost };
   },
 });

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { getPortfolioStatus } from '../../portfolio/status.js';
 import { defineTool } from '../define-tool.js';
 import { closedOut, portfolioArg, positionOut, symbolFilter } from './paper-shared.js';
 
@@ -33,7 +32,7 @@ export const getPortfolioStatusTool = defineTool({
   },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   handler: async ({ portfolio, symbol }, deps) => {
-    const { portfolio: name, asOf, positions, justClosed, halted, haltReason, breaker, ...account } = await getPortfolioStatus(deps, { portfolio, symbol });
+    const { portfolio: name, asOf, positions, justClosed, halted, haltReason, breaker, ...account } = await (await import('../../portfolio/status.js')).getPortfolioStatus(deps, { portfolio, symbol });
     return { portfolio: name, asOf, account, positions, justClosed, halted, haltReason, breaker };
   },
 });

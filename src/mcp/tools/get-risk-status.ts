@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { getRiskStatus } from '../../trading/risk-status.js';
 import { defineTool } from '../define-tool.js';
 import { portfolioArg } from './paper-shared.js';
 
@@ -45,5 +44,5 @@ export const getRiskStatusTool = defineTool({
     recentRejections: z.array(z.object({ id: n, at: z.string(), symbol: z.string(), code: z.string().nullable() })),
   },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
-  handler: ({ portfolio }, deps) => getRiskStatus(deps, { portfolio }),
+  handler: async ({ portfolio }, deps) => (await import('../../trading/risk-status.js')).getRiskStatus(deps, { portfolio }),
 });

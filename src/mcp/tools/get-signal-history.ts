@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { getSignalHistory, SIGNAL_STATUSES } from '../../signals/history.js';
+import { SIGNAL_STATUSES } from '../../signals/statuses.js';
 import { defineTool } from '../define-tool.js';
 import { portfolioArg, signalItemOut, symbolFilter } from './paper-shared.js';
 
@@ -16,5 +16,5 @@ export const getSignalHistoryTool = defineTool({
   },
   output: { items: z.array(signalItemOut), hasMore: z.boolean() },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-  handler: (args, deps) => getSignalHistory(deps.db, args),
+  handler: async (args, deps) => (await import('../../signals/history.js')).getSignalHistory(deps.db, args),
 });

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { MAX_SCORECARD_SYMBOLS, getSignalScorecard } from '../../outcomes/scorecard.js';
-import { ANALYSTS } from '../../outcomes/signals.js';
+import { ANALYSTS, MAX_SCORECARD_SYMBOLS } from '../../outcomes/vocabulary.js';
 import { defineTool } from '../define-tool.js';
 
 const n = z.number();
@@ -65,7 +64,7 @@ export const getSignalScorecardTool = defineTool({
   // takes a decision of its own.
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   handler: async ({ since, analyst }, deps) => {
-    const { evaluation: _evaluation, ...card } = await getSignalScorecard(deps, { since, analyst });
+    const { evaluation: _evaluation, ...card } = await (await import('../../outcomes/scorecard.js')).getSignalScorecard(deps, { since, analyst });
     return card;
   },
 });

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { scanMovers } from '../../scanner/momentum.js';
 import { defineTool } from '../define-tool.js';
 import { readOnlyMarket } from './analysis-shared.js';
 
@@ -20,7 +19,7 @@ export const scanMarketMoversTool = defineTool({
   },
   annotations: readOnlyMarket,
   handler: async ({ threshold_pct, limit }, deps) => {
-    const scan = await scanMovers(deps, { thresholdPct: threshold_pct, limit });
+    const scan = await (await import('../../scanner/momentum.js')).scanMovers(deps, { thresholdPct: threshold_pct, limit });
     return {
       items: scan.items.map(({ market: _market, ...m }) => m),
       hasMore: scan.hasMore,

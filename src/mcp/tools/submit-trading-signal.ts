@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { submitSignal } from '../../signals/submit.js';
 import { defineTool } from '../define-tool.js';
 import { symbolArg } from '../schemas.js';
 import { clampOut, fillOut, numbersOut, portfolioArg } from './paper-shared.js';
@@ -38,5 +37,5 @@ export const submitTradingSignal = defineTool({
     numbers: numbersOut,
   },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
-  handler: (args, deps) => submitSignal(deps, args),
+  handler: async (args, deps) => (await import('../../signals/submit.js')).submitSignal(deps, args),
 });
