@@ -101,7 +101,8 @@ function createSentimentDeps(config: Config, log: Logger, clock: Clock, database
         },
         log: newsLog,
         now: () => clock.now(),
-        onUsage: (usage) => recordLlmUsage(database.db, usage),
+        // TOKEN_TRACKING_ENABLED=false records nothing (usage/spend-caps.ts: analyses that spend are then refused).
+        onUsage: config.TOKEN_TRACKING_ENABLED ? (usage) => recordLlmUsage(database.db, usage) : undefined,
       })
     : null;
   const fearGreed = config.FEAR_GREED_ENABLED

@@ -53,6 +53,19 @@ export const configSchema = z.object({
   CYCLE_BUDGET_USD: positive().default(5).describe('LLM spend cap of one scan cycle, USD (all providers); no analysis starts once it is reached'),
   DAILY_BUDGET_USD: positive().default(20).describe('LLM spend cap per UTC day, USD (all providers, every process on this database); analyses pause until 00:00 UTC once it is reached'),
 
+  // Token accounting (original names): recording, rate-limit windows, prices (token-stats, token-limits, fetch-limits, get_token_report)
+  TOKEN_TRACKING_ENABLED: bool().default(true).describe('record every LLM request (tokens, cost, session, rate windows); false records nothing, and analyses that spend are then refused (the spend caps cannot see spend)'),
+  CLAUDE_HOURLY_LIMIT: int(1, 10_000_000).default(500).describe('Claude model requests per hourly window (a window opens with the first request and lasts one hour); no analysis starts past it'),
+  CLAUDE_DAILY_LIMIT: int(1, 100_000_000).default(5000).describe('Claude model requests per daily window (opens with the first request, lasts 24 hours); no analysis starts past it'),
+  CLAUDE_COST_PER_1M_INPUT: num().min(0).default(3).describe('Claude price per million input tokens, USD (our cost estimate)'),
+  CLAUDE_COST_PER_1M_OUTPUT: num().min(0).default(15).describe('Claude price per million output tokens, USD (our cost estimate)'),
+  CLAUDE_COST_PER_1M_CACHE_READ: num().min(0).default(0.3).describe('Claude price per million prompt-cache read tokens, USD (our cost estimate)'),
+  CLAUDE_COST_PER_1M_CACHE_WRITE: num().min(0).default(3.75).describe('Claude price per million prompt-cache write tokens, USD (our cost estimate)'),
+  TOKEN_WARNING_THRESHOLD: int(1, 100).default(50).describe('% of a request window: the runner warns from here (yellow)'),
+  TOKEN_CRITICAL_THRESHOLD: int(1, 100).default(80).describe('% of a request window: the runner waits for the window to reset from here (red)'),
+  TOKEN_HISTORY_DAYS: int(1, 3650).default(90).describe('token_usage, token_sessions and rate_limit_tracking rows older than this many days are purged (runner start-up, then daily)'),
+  RATE_LIMITS_URL: url().default('https://docs.anthropic.com/en/api/rate-limits').describe('page fetch-limits reads the published rate limits from'),
+
   // Signal outcomes and the scorecard (scorecard, get_signal_scorecard)
   OUTCOME_HORIZON_HOURS: int(1, 720).default(72).describe('a signal whose stop and target are both untouched this many hours after it was made is scored as expired, at the close then'),
 

@@ -12,6 +12,7 @@ import type { Deps } from '../deps.js';
 import { AppError, isAppError } from '../errors.js';
 import type { FillReport, SignalOutcome } from '../signals/submit.js';
 import { NO_SPEND, recordAgentRunUsage, type RunSpend } from '../usage/agent-run.js';
+import { configuredPrices } from '../usage/prices.js';
 import { analystPrompts } from './prompts.js';
 import { getOrCreateDailySession, recordDailySessionRun, utcDay } from './sessions.js';
 import { cctraderToolCalls, type AgentBackend, type AgentOperation, type AgentRunResult, type AgentSessionRequest } from './types.js';
@@ -211,10 +212,20 @@ export class ClaudeAnalyst implements Analyst {
         attribution,
       });
       sessionId = result.sessionId;
-      const spend = await recordAgentRunUsage(db, result, { attribution, model: config.CLAUDE_MODEL, at: clock.now() });
+      const outcome = outcomeOfRun(result);
+      const spend = await recordAgentRunUsage(db, result, {
+        attribution,
+        model: config.CLAUDE_MODEL,
+        at: clock.now(),
+        prices: configuredPrices(config),
+        signalId: task.signalId ?? null,
+        signalRowId: outcome.outcome === 'signal' ? outcome.signal.rowId : null,
+        record: config.TOKEN_TRACKING_ENABLED,
+        log: this.deps.log,
+      });
       if (daily) await recordDailySessionRun(db, daily.key, result, clock);
       return {
-        ...outcomeOfRun(result),
+        ...outcome,
         analyst: 'claude',
         spend,
         sessionId,

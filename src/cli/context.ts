@@ -23,6 +23,8 @@ export interface CliContext {
   io: CliIO;
   /** Configuration from defaults, .env, environment and these flags (setting name → value). */
   config(flags?: Record<string, string | undefined>): Config;
+  /** Build the real dependencies (the caller closes them). */
+  openApp(config: Config): Promise<AppHandle>;
   /** Build the real dependencies, run, and always close them. */
   withApp<T>(config: Config, fn: (app: AppHandle) => Promise<T>): Promise<T>;
   /** Write one line to stdout. */
@@ -44,10 +46,13 @@ export function createCliContext(io: CliIO, globalFlags: () => Record<string, st
         defaults: { dbPath: `${io.dataDir}/cctrader.db` },
       });
     },
-    async withApp(config, fn) {
+    async openApp(config) {
       // The composition root pulls in the database and every feature: loaded when a command needs it.
       const { createDeps } = await import('../app.js');
-      const app = await createDeps(config, { writeLog: (line) => io.stderr.write(line) });
+      return createDeps(config, { writeLog: (line) => io.stderr.write(line) });
+    },
+    async withApp(config, fn) {
+      const app = await this.openApp(config);
       try {
         return await fn(app);
       } finally {

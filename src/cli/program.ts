@@ -17,6 +17,9 @@ import { registerStatus } from './commands/status.js';
 import { registerAnalyze } from './commands/analyze.js';
 import { registerMonitor } from './commands/monitor.js';
 import { registerScanMovers } from './commands/scan-movers.js';
+import { registerFetchLimits } from './commands/fetch-limits.js';
+import { registerTokenLimits } from './commands/token-limits.js';
+import { registerTokenStats } from './commands/token-stats.js';
 import { createCliContext, type CliIO } from './context.js';
 
 /** Global flags and the settings they set (flags win over the environment and .env). */
@@ -66,6 +69,9 @@ export function buildProgram(io: CliIO): Command {
   registerAnalyze(program, ctx);
   registerMonitor(program, ctx);
   registerScanMovers(program, ctx);
+  registerTokenStats(program, ctx);
+  registerTokenLimits(program, ctx);
+  registerFetchLimits(program, ctx);
   return program;
 }
 

@@ -148,6 +148,17 @@ export interface TokenUsageTable {
   symbol: string | null;
   /** 0003: the provider's message or response id; unique per provider when set. */
   message_id: string | null;
+  /** 0006: model requests the row stands for (1 per message row; 0 for a share the SDK reported without a message). */
+  request_count: Generated<number>;
+  /** 0006: our estimate from the configured prices (decimal string). */
+  estimated_cost_usd: Generated<string>;
+  /** 0006: the SDK's cost of this row (decimal string); null when the SDK reported none. cost_usd = this ?? the estimate. */
+  sdk_cost_usd: string | null;
+  /** 0006: the agent run (one query) the row belongs to; the scan cycle, signal_id and movers_signals row it served. */
+  run_id: string | null;
+  cycle_id: string | null;
+  signal_id: string | null;
+  signal_row_id: number | null;
 }
 
 export interface TokenSessionsTable {
@@ -159,6 +170,12 @@ export interface TokenSessionsTable {
   tokens_input: Generated<number>;
   tokens_output: Generated<number>;
   cost_usd: Generated<string>;
+  /** 0006 columns. */
+  cache_read_tokens: Generated<number>;
+  cache_write_tokens: Generated<number>;
+  estimated_cost_usd: Generated<string>;
+  /** Agent runs recorded in the session. */
+  runs: Generated<number>;
 }
 
 export interface RateLimitTrackingTable {
@@ -267,6 +284,20 @@ export interface SignalOutcomesTable {
   updated_at: number;
 }
 
+/** 0006: the rate limits last read from the published documentation (`fetch-limits`). */
+export interface PublishedRateLimitsTable {
+  id: Generated<number>;
+  fetched_at: number;
+  source_url: string;
+  tier: string | null;
+  model: string;
+  requests_per_minute: number | null;
+  input_tokens_per_minute: number | null;
+  output_tokens_per_minute: number | null;
+  /** When the table gives one tokens-per-minute figure instead of input and output. */
+  tokens_per_minute: number | null;
+}
+
 export interface DB {
   agent_sessions: AgentSessionsTable;
   paper_portfolios: PaperPortfoliosTable;
@@ -279,6 +310,7 @@ export interface DB {
   token_usage: TokenUsageTable;
   token_sessions: TokenSessionsTable;
   rate_limit_tracking: RateLimitTrackingTable;
+  published_rate_limits: PublishedRateLimitsTable;
   scan_cycles: ScanCyclesTable;
   scan_cycle_movers: ScanCycleMoversTable;
   signal_outcomes: SignalOutcomesTable;

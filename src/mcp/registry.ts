@@ -14,6 +14,7 @@ import { getPortfolioStatusTool } from './tools/get-portfolio-status.js';
 import { getRiskStatusTool } from './tools/get-risk-status.js';
 import { getSignalHistoryTool } from './tools/get-signal-history.js';
 import { getSignalScorecardTool } from './tools/get-signal-scorecard.js';
+import { getTokenReportTool } from './tools/get-token-report.js';
 import { scanMarketMoversTool } from './tools/scan-market-movers.js';
 import { submitTradingSignal } from './tools/submit-trading-signal.js';
 
@@ -34,4 +35,5 @@ export const toolRegistry: readonly AnyTool[] = [
   getSignalScorecardTool,
   getRiskStatusTool,
   closePositionTool,
+  getTokenReportTool,
 ];

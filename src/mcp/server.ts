@@ -125,11 +125,25 @@ export function describeInputError(error: z.ZodError): string {
     .join('; ');
 }
 
-export function createMcpServer(deps: Deps, options: McpServerOptions = {}): Server {
+/**
+ * `deps` may still be on its way (a promise): the stdio server answers `initialize` and
+ * `tools/list` while the database opens and migrates, and tool calls wait for it.
+ */
+export function createMcpServer(deps: Deps | Promise<Deps>, options: McpServerOptions = {}): Server {
   const tools = (options.tools ?? toolRegistry).map(prepareTool);
   const byName = new Map(tools.map((t) => [t.def.name, t]));
-  const redact = createRedactor(secretValues(deps.config));
-  const log = deps.log.child({ component: 'mcp' });
+  const ready = Promise.resolve(deps).then((d) => ({
+    deps: d,
+    redact: createRedactor(secretValues(d.config)),
+    log: d.log.child({ component: 'mcp' }),
+  }));
+  // A failed start is reported to whoever awaits `deps` (the serve command exits); calls made
+  // meanwhile answer with a coded error instead of an unhandled rejection.
+  ready.catch(() => {});
+  const unavailable = (): ToolResult => ({
+    content: [{ type: 'text', text: 'INTERNAL: The desk failed to start. Hint: the server log on stderr says why' }],
+    isError: true,
+  });
 
   const server = new Server(
     { name: SERVER_NAME, version: SERVER_VERSION },
@@ -142,10 +156,20 @@ export function createMcpServer(deps: Deps, options: McpServerOptions = {}): Ser
   const prompts = options.prompts ?? promptRegistry;
   const promptList = promptListing(prompts);
   server.setRequestHandler(ListPromptsRequestSchema, async () => ({ prompts: promptList }));
-  server.setRequestHandler(GetPromptRequestSchema, async (request) => getPrompt(request.params.name, request.params.arguments, deps.clock.now(), prompts));
+  server.setRequestHandler(GetPromptRequestSchema, async (request) => {
+    const { deps: d } = await ready;
+    return getPrompt(request.params.name, request.params.arguments, d.clock.now(), prompts);
+  });
 
   server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<ToolResult> => {
     const name = request.params.name;
+    let context: Awaited<typeof ready>;
+    try {
+      context = await ready;
+    } catch {
+      return unavailable();
+    }
+    const { deps: d, redact, log } = context;
     const tool = byName.get(name);
     if (!tool) {
       return errorResult(
@@ -163,7 +187,7 @@ export function createMcpServer(deps: Deps, options: McpServerOptions = {}): Ser
           hint: 'see the tool input schema',
         });
       }
-      const value = await tool.def.handler(args.data, deps, { signal: extra.signal });
+      const value = await tool.def.handler(args.data, d, { signal: extra.signal });
       const checked = tool.output.safeParse(value);
       if (!checked.success) {
         throw new AppError('INTERNAL', `Tool ${name} produced an answer outside its schema: ${describeInputError(checked.error)}`);

@@ -10,7 +10,9 @@ export interface StdioHandle {
   close(): Promise<void>;
 }
 
-export async function serveStdio(deps: Deps, stdin: Readable, stdout: Writable): Promise<StdioHandle> {
+/** `deps` may be a promise: the server answers the handshake and tools/list at once, and tool
+ * calls wait until the desk (database, migrations) is ready. */
+export async function serveStdio(deps: Deps | Promise<Deps>, stdin: Readable, stdout: Writable): Promise<StdioHandle> {
   const server = createMcpServer(deps);
   const transport = new StdioServerTransport(stdin, stdout);
   let resolveClosed!: () => void;
@@ -18,6 +20,9 @@ export async function serveStdio(deps: Deps, stdin: Readable, stdout: Writable):
   server.onclose = () => resolveClosed();
   stdin.once('end', () => void server.close());
   await server.connect(transport);
-  deps.log.info('mcp server listening on stdio');
+  void Promise.resolve(deps).then(
+    (d) => d.log.info('mcp server listening on stdio'),
+    () => {},
+  );
   return { closed, close: () => server.close() };
 }

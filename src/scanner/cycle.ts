@@ -11,8 +11,10 @@
  *   Running a completed cycle id again returns its stored report and does nothing.
  * - Before each analysis starts: the stop request (Ctrl-C), the halt switch (`cctrader halt`:
  *   nothing more is analysed or submitted; the risk rules also refuse entries while halted) and,
- *   for an analyst that spends, the spend caps (usage/spend-caps.ts). Once one of them says no,
- *   the movers not yet started are recorded as skipped with its code.
+ *   for an analyst that spends, the spend caps and the Claude request windows (usage/spend-caps.ts,
+ *   usage/windows.ts). Once one of them says no, the movers not yet started are recorded as
+ *   skipped with its code (BUDGET_EXCEEDED, or RATE_LIMITED for a window past its critical
+ *   threshold, with when it resets). A window past its warning threshold is said once per cycle.
  * - A daily session takes one analysis at a time (it is one conversation).
  */
 import { randomBytes, createHash } from 'node:crypto';
@@ -78,6 +80,10 @@ export type CycleEvent =
   | { type: 'analysis_start'; symbol: string; rank: number; total: number; running: number; done: number }
   | { type: 'analysis_done'; mover: MoverReport; total: number; running: number; done: number }
   | { type: 'paused'; code: string; reason: string; until: number | null }
+  /** A Claude request window is past its warning threshold (said once per cycle). */
+  | { type: 'rate_warning'; message: string }
+  /** The runner waits for a request window to reset before the next cycle (runner.ts). */
+  | { type: 'rate_wait'; until: number; message: string }
   | { type: 'evaluated'; closed: number }
   | { type: 'error'; stage: 'scan' | 'evaluate'; code: string; message: string };
 
@@ -201,6 +207,7 @@ export async function runCycle(deps: Deps, options: CycleOptions): Promise<Cycle
   };
   const extraErrors: Record<string, number> = {};
   let positionsClosed = 0;
+  let warned = false;
 
   try {
     let rows: MoverRow[] = resumed ? await loadMovers(db, cycleId) : [];
@@ -275,8 +282,13 @@ export async function runCycle(deps: Deps, options: CycleOptions): Promise<Cycle
       if (guard) {
         reservation = await guard.reserve();
         if (!reservation.ok) {
-          stopWith('BUDGET_EXCEEDED', reservation.message, reservation.until);
+          stopWith(reservation.scope === 'requests' ? 'RATE_LIMITED' : 'BUDGET_EXCEEDED', reservation.message, reservation.until);
           return;
+        }
+        if (reservation.warning && !warned) {
+          warned = true;
+          clog.warn('request window past the warning threshold', { message: reservation.warning });
+          emit({ type: 'rate_warning', message: reservation.warning });
         }
         // The cap may have been reached, or a stop requested, while this reservation waited.
         if (stopState || options.stop?.aborted) {

@@ -12,6 +12,13 @@
  * analyses cannot jointly overrun a cap. An analysis starts only with at least 10 % of
  * MAX_BUDGET_USD of room; below that the cap counts as reached. Fail closed: when the spend cannot
  * be read, or a run ended without the SDK reporting what it spent, no further analysis starts.
+ *
+ * Given the window settings (a full Config has them), the guard also checks the Claude request
+ * windows (usage/windows.ts) before the caps: a run in flight holds MAX_TURNS requests, so
+ * concurrent analyses cannot jointly pass a threshold either. Past TOKEN_CRITICAL_THRESHOLD, or at
+ * the limit, nothing starts (scope `requests`, until the window resets); past
+ * TOKEN_WARNING_THRESHOLD the reservation carries a warning. With TOKEN_TRACKING_ENABLED=false no
+ * spend is recorded, so the caps cannot be checked: no analysis that spends starts (fail closed).
  */
 import { sql, type Kysely } from 'kysely';
 import type { Config } from '../config.js';
@@ -19,6 +26,7 @@ import type { DB } from '../db/schema.js';
 import type { Clock } from '../deps.js';
 import { Dec, toDec } from '../trading/money.js';
 import type { RunSpend } from './agent-run.js';
+import { assessWindows, readWindows, windowSettings, type WindowConfig, type WindowType } from './windows.js';
 
 export const DAY_MS = 86_400_000;
 /** Least room (as a share of MAX_BUDGET_USD) an analysis is started with. */
@@ -42,22 +50,49 @@ export async function dailySpend(deps: { db: Kysely<DB>; clock: Clock; config: P
   return { spentUsd: spent.toDecimalPlaces(6).toNumber(), capUsd, reached: spent.gte(capUsd), resetsAt: utcDayStart(now) + DAY_MS };
 }
 
-export type CapScope = 'cycle' | 'day' | 'unknown';
+/** `requests`: a Claude request window (hourly or daily) is critical or at its limit. */
+export type CapScope = 'cycle' | 'day' | 'unknown' | 'requests';
 
 export type Reservation =
-  | { ok: true; budgetUsd: number; release(spend: RunSpend | null): void }
-  | { ok: false; scope: CapScope; message: string; /** When the window allows again (epoch ms); null for the cycle cap (next cycle). */ until: number | null };
+  | {
+      ok: true;
+      budgetUsd: number;
+      /** Set when a request window is past the warning threshold (the analysis may still start). */
+      warning: string | null;
+      release(spend: RunSpend | null): void;
+    }
+  | {
+      ok: false;
+      scope: CapScope;
+      message: string;
+      /** When the window allows again (epoch ms); null for the cycle cap (next cycle). */
+      until: number | null;
+      /** The request window that refused (scope `requests`). */
+      window?: WindowType;
+    };
+
+/** The settings the guard reads. Without the window settings, request windows are not checked. */
+export type GuardConfig = Pick<Config, 'MAX_BUDGET_USD' | 'CYCLE_BUDGET_USD' | 'DAILY_BUDGET_USD'> &
+  Partial<WindowConfig & Pick<Config, 'TOKEN_TRACKING_ENABLED' | 'MAX_TURNS'>>;
+
+function windowConfigOf(config: GuardConfig): WindowConfig | null {
+  const { CLAUDE_HOURLY_LIMIT, CLAUDE_DAILY_LIMIT, TOKEN_WARNING_THRESHOLD, TOKEN_CRITICAL_THRESHOLD } = config;
+  if (CLAUDE_HOURLY_LIMIT === undefined || CLAUDE_DAILY_LIMIT === undefined || TOKEN_WARNING_THRESHOLD === undefined || TOKEN_CRITICAL_THRESHOLD === undefined) return null;
+  return { CLAUDE_HOURLY_LIMIT, CLAUDE_DAILY_LIMIT, TOKEN_WARNING_THRESHOLD, TOKEN_CRITICAL_THRESHOLD };
+}
 
 const usd = (d: Dec | number): string => `$${toDec(d).toDecimalPlaces(2, Dec.ROUND_UP).toFixed(2)}`;
 
 export class SpendGuard {
   private readonly reservations = new Map<number, number>();
+  /** Requests each analysis in flight may still make (MAX_TURNS). */
+  private readonly heldRequests = new Map<number, number>();
   private nextId = 1;
   private unknownRuns = 0;
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly deps: { db: Kysely<DB>; clock: Clock; config: Pick<Config, 'MAX_BUDGET_USD' | 'CYCLE_BUDGET_USD' | 'DAILY_BUDGET_USD'> },
+    private readonly deps: { db: Kysely<DB>; clock: Clock; config: GuardConfig },
     /** Start of this cycle's spend window, epoch ms. */
     private readonly cycleStart: number,
   ) {}
@@ -75,10 +110,29 @@ export class SpendGuard {
     if (this.unknownRuns > 0) {
       return { ok: false, scope: 'unknown', until: null, message: 'an analysis ended without a spend report: no further analysis this cycle (spend caps fail closed)' };
     }
+    if (config.TOKEN_TRACKING_ENABLED === false) {
+      return {
+        ok: false,
+        scope: 'unknown',
+        until: null,
+        message: 'token tracking is off (TOKEN_TRACKING_ENABLED=false): spend is not recorded, so the spend caps cannot be checked and no analysis that spends starts (they fail closed)',
+      };
+    }
+    const windowConfig = windowConfigOf(config);
     let day: Dec;
     let cycle: Dec;
+    let warning: string | null = null;
     try {
       [day, cycle] = await Promise.all([spentSince(this.deps.db, utcDayStart(now)), spentSince(this.deps.db, this.cycleStart)]);
+      if (windowConfig) {
+        const settings = windowSettings(windowConfig);
+        const held = [...this.heldRequests.values()].reduce((s, v) => s + v, 0);
+        const verdict = assessWindows(await readWindows(this.deps.db, now, settings), settings, held);
+        if ((verdict.level === 'critical' || verdict.level === 'limit') && verdict.window) {
+          return { ok: false, scope: 'requests', window: verdict.window, until: verdict.until, message: verdict.message ?? 'a Claude request window is full' };
+        }
+        warning = verdict.message;
+      }
     } catch {
       return { ok: false, scope: 'unknown', until: null, message: 'recorded spend could not be read: no analysis started (spend caps fail closed)' };
     }
@@ -106,14 +160,17 @@ export class SpendGuard {
     const budgetUsd = Dec.min(config.MAX_BUDGET_USD, dayRoom, cycleRoom).toDecimalPlaces(4, Dec.ROUND_DOWN).toNumber();
     const id = this.nextId++;
     this.reservations.set(id, budgetUsd);
+    if (windowConfig) this.heldRequests.set(id, config.MAX_TURNS ?? 20);
     let released = false;
     return {
       ok: true,
       budgetUsd,
+      warning,
       release: (spend) => {
         if (released) return;
         released = true;
         this.reservations.delete(id);
+        this.heldRequests.delete(id);
         if (spend === null || !spend.exact) this.unknownRuns += 1;
       },
     };

@@ -165,10 +165,14 @@ describe('a cycle with the Claude analyst', () => {
     // Usage: exactly the scripted tokens, priced, on the mover and in token_usage.
     expect(traded.tokens).toEqual({ input: 3500, output: 240, cacheRead: 4000, cacheWrite: 2000 });
     expect(traded.costUsd).toBeCloseTo(cost(GATHER, SUBMIT, WRAP_UP), 9);
-    const usage = await deps.db.selectFrom('token_usage').selectAll().where('session_id', '=', traded.sessionId).execute();
-    expect(usage).toHaveLength(1);
-    expect(usage[0]).toMatchObject({ provider: 'anthropic', operation_type: 'scanner', symbol: `${symbolOf('trade')}:USDT`, model: 'claude-sonnet-4-5', tokens_input: 3500, tokens_output: 240, cache_read_tokens: 4000, cache_write_tokens: 2000 });
-    expect(Number(usage[0]!.cost_usd)).toBeCloseTo(cost(GATHER, SUBMIT, WRAP_UP), 9);
+    // One token_usage row per model request (three turns), summing to the run's exact figures.
+    const usage = await deps.db.selectFrom('token_usage').selectAll().where('session_id', '=', traded.sessionId).orderBy('id').execute();
+    expect(usage).toHaveLength(3);
+    for (const u of usage) expect(u).toMatchObject({ provider: 'anthropic', operation_type: 'scanner', symbol: `${symbolOf('trade')}:USDT`, model: 'claude-sonnet-4-5', cycle_id: report.cycleId, signal_id: signalIdFor(report.cycleId, traded.symbol), signal_row_id: traded.signal!.rowId });
+    expect(usage.map((u) => u.tokens_input)).toEqual([1000, 1200, 1300]);
+    const total = (k: 'tokens_output' | 'cache_read_tokens' | 'cache_write_tokens') => usage.reduce((s, u) => s + u[k], 0);
+    expect([total('tokens_output'), total('cache_read_tokens'), total('cache_write_tokens')]).toEqual([240, 4000, 2000]);
+    expect(usage.reduce((s, u) => s + Number(u.cost_usd), 0)).toBeCloseTo(cost(GATHER, SUBMIT, WRAP_UP), 9);
 
     // The failed run: our code, no upstream text, nothing spent.
     const failed = bySymbol(report, symbolOf('fail'));

@@ -1,9 +1,23 @@
+import type { SymbolAnalysis } from '../../agent/run-analysis.js';
 import type { Command } from 'commander';
 import type { AnalysisResult } from '../../agent/analyst.js';
-import { analyseSymbol, type SymbolAnalysis } from '../../agent/run-analysis.js';
-import { createAnalyst } from '../../app.js';
 import type { CliContext } from '../context.js';
 import { formatUsd, renderPanel } from '../render/table.js';
+import { runLedgerLines } from '../render/tokens.js';
+import type { RunLedger, WindowReport } from '../../usage/report.js';
+import type { Deps } from '../../deps.js';
+
+/** What `--show-tokens` adds: this analysis's rows in the token ledger and the request windows after it. */
+export interface AnalysisTokens {
+  run: RunLedger | null;
+  windows: WindowReport[];
+}
+
+export async function analysisTokens(deps: Deps, a: SymbolAnalysis): Promise<AnalysisTokens> {
+  const runId = a.result?.spend.runId;
+  const { runLedger, windowReports } = await import('../../usage/report.js');
+  return { run: runId ? await runLedger(deps.db, runId) : null, windows: await windowReports(deps) };
+}
 
 interface Options {
   symbol?: string;
@@ -15,7 +29,7 @@ interface Options {
 }
 
 /** The one JSON shape of an analysis (analyze and monitor). */
-export function analysisJson(a: SymbolAnalysis, showTokens: boolean): Record<string, unknown> {
+export function analysisJson(a: SymbolAnalysis, showTokens: boolean, tokens?: AnalysisTokens): Record<string, unknown> {
   const r = a.result;
   return {
     symbol: a.symbol,
@@ -32,11 +46,13 @@ export function analysisJson(a: SymbolAnalysis, showTokens: boolean): Record<str
           ...(showTokens || r.analyst === 'claude' ? { usage: r.spend } : {}),
         }
       : {}),
+    ...(a.warning ? { warning: a.warning } : {}),
+    ...(tokens ? { tokens } : {}),
   };
 }
 
 /** Panel lines of an analysis. */
-export function analysisLines(a: SymbolAnalysis, showTokens: boolean): string[] {
+export function analysisLines(a: SymbolAnalysis, showTokens: boolean, tokens?: AnalysisTokens): string[] {
   if (a.refused) return [`${a.refused.code}: ${a.refused.reason}`];
   const r = a.result as AnalysisResult;
   const lines = [`Analyst: ${r.analyst}${r.sessionId ? `   Session: ${r.sessionId}` : ''}   ${(r.durationMs / 1000).toFixed(1)} s`];
@@ -51,7 +67,9 @@ export function analysisLines(a: SymbolAnalysis, showTokens: boolean): string[] 
     lines.push(`${r.outcome === 'error' ? 'Error' : 'Skipped'}: ${r.code}: ${r.reason}`);
   }
   if (r.text) lines.push('', ...wrap(r.text.replace(/\s+/g, ' ').trim(), 100));
-  if (showTokens) {
+  if (showTokens && tokens && r.analyst !== 'rules') {
+    lines.push('', ...runLedgerLines(tokens.run, tokens.windows));
+  } else if (showTokens) {
     const u = r.spend;
     lines.push(
       '',
@@ -82,12 +100,14 @@ export function registerAnalyze(program: Command, ctx: CliContext): void {
     .description('analyse one coin now (technical, sentiment) and submit a paper signal if there is a trade')
     .argument('[query]', 'what to find out, e.g. "Is the trend exhausted?"')
     .option('--symbol <symbol>', 'coin to analyse (DEFAULT_SYMBOL)')
-    .option('--show-tokens', 'show the tokens and cost of the analysis')
+    .option('--show-tokens', 'show the exact tokens and cost of the analysis, per model request, from the token ledger')
     .option('--analyst <kind>', 'auto, claude or rules (ANALYST)')
     .option('--daily', "Claude: continue today's analysis conversation")
     .option('--portfolio <name>', 'paper portfolio', 'default')
     .option('--json', 'print one JSON document')
     .action(async (query: string | undefined, opts: Options) => {
+      const { analyseSymbol } = await import('../../agent/run-analysis.js');
+      const { createAnalyst } = await import('../../app.js');
       const config = ctx.config({ ANALYST: opts.analyst });
       await ctx.withApp(config, async (app) => {
         const analyst = createAnalyst(app, { baseEnv: ctx.io.env });
@@ -105,8 +125,10 @@ export function registerAnalyze(program: Command, ctx: CliContext): void {
             signalId: `analyze-${Date.now().toString(36)}:${symbol.replace(/[^A-Za-z0-9]/g, '').toUpperCase()}`.slice(0, 64),
             abort: abort.signal,
           });
-          if (opts.json) return ctx.json(analysisJson(a, Boolean(opts.showTokens)));
-          ctx.out(renderPanel(`Analysis ${a.symbol}`, analysisLines(a, Boolean(opts.showTokens))));
+          const tokens = opts.showTokens && a.result?.analyst === 'claude' ? await analysisTokens(app.deps, a) : undefined;
+          if (opts.json) return ctx.json(analysisJson(a, Boolean(opts.showTokens), tokens));
+          if (a.warning) ctx.err(`warning: ${a.warning}`);
+          ctx.out(renderPanel(`Analysis ${a.symbol}`, analysisLines(a, Boolean(opts.showTokens), tokens)));
         } finally {
           off();
         }

@@ -1,9 +1,4 @@
 import type { Command } from 'commander';
-import { analyseSymbol } from '../../agent/run-analysis.js';
-import { createAnalyst } from '../../app.js';
-import { DEFAULT_PORTFOLIO, requirePortfolio } from '../../portfolio/portfolios.js';
-import { abortableSleep } from '../../scanner/runner.js';
-import { evaluatePortfolio } from '../../trading/evaluate.js';
 import type { CliContext } from '../context.js';
 import { renderPanel } from '../render/table.js';
 import { analysisJson, analysisLines } from './analyze.js';
@@ -28,10 +23,15 @@ export function registerMonitor(program: Command, ctx: CliContext): void {
     .option('--once', 'one analysis, then exit')
     .option('--daily', "Claude: one conversation per UTC day (monitor-YYYY-MM-DD)")
     .option('--analyst <kind>', 'auto, claude or rules (ANALYST)')
-    .option('--portfolio <name>', 'paper portfolio', DEFAULT_PORTFOLIO)
+    .option('--portfolio <name>', 'paper portfolio', 'default')
     .option('--show-tokens', 'show the tokens and cost of each analysis')
     .option('--json', 'one JSON document per analysis')
     .action(async (opts: Options) => {
+      const { analyseSymbol } = await import('../../agent/run-analysis.js');
+      const { createAnalyst } = await import('../../app.js');
+      const { requirePortfolio } = await import('../../portfolio/portfolios.js');
+      const { abortableSleep } = await import('../../scanner/runner.js');
+      const { evaluatePortfolio } = await import('../../trading/evaluate.js');
       const config = ctx.config({ ANALYSIS_INTERVAL: opts.interval, ANALYST: opts.analyst });
       const intervalMs = config.ANALYSIS_INTERVAL * 1000;
       await ctx.withApp(config, async (app) => {
@@ -77,7 +77,10 @@ export function registerMonitor(program: Command, ctx: CliContext): void {
                 // One signal per symbol and interval slot: a restart within the slot replays it.
                 signalId: `monitor-${slot.toString(36)}:${info.id}`.slice(0, 64),
                 abort: abort.signal,
+                // Past a request window's critical threshold the monitor waits for it to reset.
+                waitForWindow: { sleep: abortableSleep, stop: stop.signal, onWait: ({ until, message }) => ctx.err(`waiting until ${new Date(until).toISOString()}: ${message}`) },
               });
+              if (a.warning && !opts.json) ctx.err(`warning: ${a.warning}`);
               if (opts.json) ctx.io.stdout.write(JSON.stringify({ at, ...analysisJson(a, Boolean(opts.showTokens)) }) + '\n');
               else ctx.out(renderPanel(`${at} ${a.symbol}`, analysisLines(a, Boolean(opts.showTokens))));
             }

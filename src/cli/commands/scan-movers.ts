@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { createAnalyst } from '../../app.js';
-import { runScanner } from '../../scanner/runner.js';
 import type { CliContext } from '../context.js';
 import { createProgress, renderCycle } from '../render/cycle.js';
 
@@ -32,6 +30,8 @@ export function registerScanMovers(program: Command, ctx: CliContext): void {
     .option('--cycle-id <id>', 'resume or replay this cycle (its signals never execute twice)')
     .option('--json', 'print each cycle as JSON (one document with --once)')
     .action(async (opts: Options) => {
+      const { createAnalyst } = await import('../../app.js');
+      const { runScanner } = await import('../../scanner/runner.js');
       const config = ctx.config({
         ANALYSIS_INTERVAL: opts.interval,
         MAX_MOVERS: opts.maxMovers,

@@ -11,30 +11,41 @@ export function registerServe(program: Command, ctx: CliContext): void {
     .option('--port <port>', 'HTTP port', '8765')
     .action(async (opts: { http?: boolean; host: string; port: string }) => {
       const config = ctx.config();
-      await ctx.withApp(config, async (app) => {
-        let stop!: () => void;
-        const stopped = new Promise<void>((resolve) => (stop = resolve));
-        const unsubscribe = ctx.io.onSignal(() => stop());
-        try {
-          if (opts.http) {
-            const port = Number(opts.port);
-            if (!Number.isInteger(port) || port < 0 || port > 65535) {
-              throw new AppError('INVALID_INPUT', `--port must be 0-65535, got ${opts.port}`);
-            }
+      let stop!: () => void;
+      const stopped = new Promise<void>((resolve) => (stop = resolve));
+      const unsubscribe = ctx.io.onSignal(() => stop());
+      try {
+        if (opts.http) {
+          const port = Number(opts.port);
+          if (!Number.isInteger(port) || port < 0 || port > 65535) {
+            throw new AppError('INVALID_INPUT', `--port must be 0-65535, got ${opts.port}`);
+          }
+          await ctx.withApp(config, async (app) => {
             const { serveHttp } = await import('../../mcp/http.js');
             const handle = await serveHttp(app.deps, { host: opts.host, port, token: config.CCTRADER_HTTP_TOKEN });
             ctx.err(`cctrader MCP server on ${handle.url}`);
             await stopped;
             await handle.close();
-          } else {
-            const { serveStdio } = await import('../../mcp/stdio.js');
-            const handle = await serveStdio(app.deps, ctx.io.stdin, ctx.io.stdout);
-            await Promise.race([handle.closed, stopped]);
-            await handle.close();
-          }
-        } finally {
-          unsubscribe();
+          });
+          return;
         }
-      });
+        // stdio: answer the client's handshake and tools/list while the desk opens its database.
+        const { serveStdio } = await import('../../mcp/stdio.js');
+        const opening = ctx.openApp(config);
+        const handle = await serveStdio(
+          opening.then((app) => app.deps),
+          ctx.io.stdin,
+          ctx.io.stdout,
+        );
+        try {
+          // A failed start (bad database, failed migration) rejects here and ends the command.
+          await Promise.race([handle.closed, stopped, opening.then(() => new Promise<never>(() => {}))]);
+        } finally {
+          await handle.close();
+          await opening.then((app) => app.close(), () => {});
+        }
+      } finally {
+        unsubscribe();
+      }
     });
 }

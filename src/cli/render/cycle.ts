@@ -109,6 +109,12 @@ export function createProgress(write: (s: string) => void, tty: boolean): { even
         case 'paused':
           say(`${e.code}: ${e.reason}`);
           return;
+        case 'rate_warning':
+          say(`warning: ${e.message}`);
+          return;
+        case 'rate_wait':
+          say(`waiting until ${new Date(e.until).toISOString()}: ${e.message}`);
+          return;
         case 'evaluated':
           if (e.closed > 0) say(`open positions evaluated: ${e.closed} closed`);
           return;

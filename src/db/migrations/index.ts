@@ -5,6 +5,7 @@ import * as m0002 from './0002_paper_trading.js';
 import * as m0003 from './0003_llm_usage_provider.js';
 import * as m0004 from './0004_scan_cycles.js';
 import * as m0005 from './0005_signal_outcomes.js';
+import * as m0006 from './0006_token_accounting.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '0003_llm_usage_provider': m0003,
   '0004_scan_cycles': m0004,
   '0005_signal_outcomes': m0005,
+  '0006_token_accounting': m0006,
 };
