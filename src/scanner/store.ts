@@ -158,6 +158,25 @@ const bump = (map: Record<string, number>, key: string): void => {
 /** The cycle's metrics from its mover rows, written in one transaction with its final status. */
 export async function finishCycle(db: Kysely<DB>, cycleId: string, end: CycleEnd): Promise<void> {
   await writeTransaction(db, async (tx) => {
+    // A mover whose signal was decided before its process died (the fill committed, the mover's row
+    // not yet updated) takes the stored outcome, so that the cycle counts every signal it traded.
+    const decided = await tx
+      .selectFrom('scan_cycle_movers as m')
+      .innerJoin('movers_signals as s', 's.signal_id', 'm.signal_id')
+      .select(['m.symbol', 's.id', 's.status', 's.reason_code', 's.reason', 's.direction', 's.confidence'])
+      .where('m.cycle_id', '=', cycleId)
+      .where('m.outcome', '=', 'pending')
+      .where('s.status', '!=', 'failed')
+      .where('s.decision', 'is not', null)
+      .execute();
+    for (const d of decided) {
+      await tx
+        .updateTable('scan_cycle_movers')
+        .set({ outcome: d.status as MoverOutcome, code: d.reason_code, reason: d.reason, signal_row_id: d.id, direction: d.direction, confidence: d.confidence, replayed: 1 })
+        .where('cycle_id', '=', cycleId)
+        .where('symbol', '=', d.symbol)
+        .execute();
+    }
     // Movers never taken up (the cycle stopped first) count as skipped.
     await tx
       .updateTable('scan_cycle_movers')
@@ -216,15 +235,15 @@ export async function finishCycle(db: Kysely<DB>, cycleId: string, end: CycleEnd
   });
 }
 
-/** A cycle left `running` whose heartbeat is older than `staleMs`: its process is gone. */
-export async function findInterruptedCycle(db: Kysely<DB>, now: number, staleMs: number): Promise<CycleRow | undefined> {
+/** The cycles left `running` whose heartbeat is older than `staleMs` (their process is gone), newest first. */
+export async function findInterruptedCycles(db: Kysely<DB>, now: number, staleMs: number): Promise<CycleRow[]> {
   return db
     .selectFrom('scan_cycles')
     .selectAll()
     .where('status', '=', 'running')
     .where('heartbeat_at', '<', now - staleMs)
     .orderBy('started_at', 'desc')
-    .executeTakeFirst();
+    .execute();
 }
 
 /** An interrupted cycle too old to resume is closed as failed, its metrics computed from what it recorded. */
