@@ -3,17 +3,9 @@
  * by a seeded PRNG (mulberry32), so every run sees the same series.
  */
 import type { Candle } from '../src/market/types.js';
+import { mulberry32 } from '../src/sim/rng.js';
 
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
 
 export interface SyntheticOptions {
   n: number;

@@ -9,19 +9,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { startSimExchange } from '../src/sim/server.js';
-import { percentile, printTable, type BenchResult } from './types.js';
+import { percentile, printTable, type BenchResult, timeSorted } from './types.js';
 
 const BIN = fileURLToPath(new URL('../bin/cctrader.js', import.meta.url));
-
-async function measure(n: number, fn: () => Promise<unknown>): Promise<number[]> {
-  const times: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    await fn();
-    times.push(performance.now() - t0);
-  }
-  return times.sort((a, b) => a - b);
-}
 
 export async function benchPriceLatency(n = 500): Promise<BenchResult[]> {
   const sim = await startSimExchange({ seed: 1 });
@@ -44,8 +34,8 @@ export async function benchPriceLatency(n = 500): Promise<BenchResult[]> {
       await call();
       await client.ping();
     }
-    const noop = await measure(n, () => client.ping());
-    const price = await measure(n, call);
+    const noop = await timeSorted(n, () => client.ping());
+    const price = await timeSorted(n, call);
     const totalSec = price.reduce((a, b) => a + b, 0) / 1000;
     const ratio = percentile(price, 50) / percentile(noop, 50);
     const f = (x: number) => `${x.toFixed(3)} ms`;

@@ -20,21 +20,11 @@ import { startSimExchange } from '../src/sim/server.js';
 import { closePosition } from '../src/trading/close.js';
 import { rebuildRollups } from '../src/trading/rollup.js';
 import { writeTransaction } from '../src/trading/serialize.js';
-import { percentile, printTable, type BenchResult } from './types.js';
+import { percentile, printTable, type BenchResult, timeSorted } from './types.js';
 
 const ROUND_TRIPS = 100_000;
 const SYMBOLS = 30;
 const YEAR_MS = 365 * 86_400_000;
-
-async function timed(n: number, fn: () => Promise<unknown>): Promise<number[]> {
-  const times: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    await fn();
-    times.push(performance.now() - t0);
-  }
-  return times.sort((a, b) => a - b);
-}
 
 const ms = (x: number) => `${x.toFixed(2)} ms`;
 
@@ -92,10 +82,10 @@ export async function benchTrading(): Promise<BenchResult[]> {
     if (check.trades !== ROUND_TRIPS || Math.abs(check.realizedPnl - Number(log.u) / 1e8) > 1e-4) {
       throw new Error(`report (${check.trades} round trips, ${check.realizedPnl}) disagrees with the trade log (${log.u} units)`);
     }
-    await timed(3, reportAll);
-    const all = await timed(20, reportAll);
-    const month = await timed(20, reportMonth);
-    const week = await timed(20, reportWeek);
+    await timeSorted(3, reportAll);
+    const all = await timeSorted(20, reportAll);
+    const month = await timeSorted(20, reportMonth);
+    const week = await timeSorted(20, reportWeek);
 
     // Signal to fill: submit (evaluate, validate, risk, walk the book, book it) then close, repeated.
     await createPortfolio(deps, 'latency', 1_000_000);

@@ -2,7 +2,8 @@
  * the `cause` for the log; the message a model or user sees is ours. */
 import { AppError } from '../errors.js';
 
-function classNames(error: unknown): string[] {
+/** The class names along an error's prototype chain (works without importing the library that threw it). */
+export function classNames(error: unknown): string[] {
   const names: string[] = [];
   let proto = error !== null && typeof error === 'object' ? Object.getPrototypeOf(error) : null;
   while (proto && proto !== Object.prototype) {

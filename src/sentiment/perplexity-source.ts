@@ -16,6 +16,7 @@
 import type Perplexity from '@perplexity-ai/perplexity_ai';
 import { Decimal } from 'decimal.js';
 import { z } from 'zod';
+import { classNames } from '../market/ccxt-errors.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { LlmUsage } from '../usage/record.js';
@@ -264,17 +265,6 @@ function extractJson(content: string): unknown {
   const end = s.lastIndexOf('}');
   if (start < 0 || end < start) throw new SyntaxError('no JSON object');
   return JSON.parse(s.slice(start, end + 1));
-}
-
-function classNames(error: unknown): string[] {
-  const names: string[] = [];
-  let proto = error !== null && typeof error === 'object' ? Object.getPrototypeOf(error) : null;
-  while (proto && proto !== Object.prototype) {
-    const name = (proto.constructor as { name?: string } | undefined)?.name;
-    if (name) names.push(name);
-    proto = Object.getPrototypeOf(proto);
-  }
-  return names;
 }
 
 function statusOf(error: unknown): number | undefined {

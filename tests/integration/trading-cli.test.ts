@@ -2,9 +2,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/program.js';
+import { runCliInProcess } from '../helpers/cli.js';
 import { startSimExchange, type SimExchange } from '../../src/sim/server.js';
 
 let sim: SimExchange;
@@ -18,31 +17,9 @@ afterAll(async () => {
   await sim.close();
 });
 
-class Capture extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _enc: string, done: () => void): void {
-    this.text += chunk.toString();
-    done();
-  }
-}
-
-async function cli(args: string[], options: { tty?: boolean; input?: string; env?: Record<string, string> } = {}) {
-  const stdout = new Capture();
-  const stderr = new Capture();
-  const stdin = new PassThrough();
-  if (options.input !== undefined) stdin.end(options.input);
-  const code = await runCli({
-    argv: ['node', 'cctrader', ...args],
-    env: { EXCHANGE_BASE_URL: sim.url, DB_PATH: dbPath, EXCHANGE_RATE_LIMIT: 'false', LOG_LEVEL: 'warn', ...options.env },
-    dotenv: undefined,
-    dataDir: tmpdir(),
-    stdin,
-    stdout,
-    stderr,
-    isTTY: options.tty ?? false,
-    onSignal: () => () => {},
-  });
-  return { code, stdout: stdout.text, stderr: stderr.text };
+function cli(args: string[], options: { tty?: boolean; input?: string; env?: Record<string, string> } = {}) {
+  const env = { EXCHANGE_BASE_URL: sim.url, DB_PATH: dbPath, EXCHANGE_RATE_LIMIT: 'false', LOG_LEVEL: 'warn', ...options.env };
+  return runCliInProcess(args, env, options);
 }
 
 /** --json prints exactly one JSON document on stdout. */

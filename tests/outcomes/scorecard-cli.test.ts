@@ -2,10 +2,9 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDeps } from '../../src/app.js';
-import { runCli } from '../../src/cli/program.js';
+import { runCliInProcess } from '../helpers/cli.js';
 import { loadConfig } from '../../src/config.js';
 import { submitSignal } from '../../src/signals/submit.js';
 import { startSimExchange, type SimExchange } from '../../src/sim/server.js';
@@ -14,30 +13,7 @@ let sim: SimExchange;
 let dbPath: string;
 let env: Record<string, string>;
 
-class Capture extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _enc: string, done: () => void): void {
-    this.text += chunk.toString();
-    done();
-  }
-}
-
-async function cli(args: string[]) {
-  const stdout = new Capture();
-  const stderr = new Capture();
-  const code = await runCli({
-    argv: ['node', 'cctrader', ...args],
-    env,
-    dotenv: undefined,
-    dataDir: tmpdir(),
-    stdin: new PassThrough(),
-    stdout,
-    stderr,
-    isTTY: false,
-    onSignal: () => () => {},
-  });
-  return { code, stdout: stdout.text, stderr: stderr.text };
-}
+const cli = (args: string[]) => runCliInProcess(args, env);
 
 async function json(args: string[]) {
   const r = await cli([...args, '--json']);

@@ -1,36 +1,11 @@
 /** Shared pieces of the token-accounting tests: an in-process CLI, a migrated database, and agent
  * run results shaped as the Claude backend returns them. */
-import { tmpdir } from 'node:os';
-import { PassThrough, Writable } from 'node:stream';
 import type { AgentMessageUsage, AgentModelUsage, AgentRunResult } from '../../src/agent/types.js';
-import { runCli } from '../../src/cli/program.js';
+import { runCliInProcess } from '../helpers/cli.js';
 import { openDatabase, type Database } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 
-class Capture extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _enc: string, done: () => void): void {
-    this.text += chunk.toString();
-    done();
-  }
-}
-
-export async function cli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new Capture();
-  const stderr = new Capture();
-  const code = await runCli({
-    argv: ['node', 'cctrader', ...args],
-    env,
-    dotenv: undefined,
-    dataDir: tmpdir(),
-    stdin: new PassThrough(),
-    stdout,
-    stderr,
-    isTTY: false,
-    onSignal: () => () => {},
-  });
-  return { code, stdout: stdout.text, stderr: stderr.text };
-}
+export const cli = (args: string[], env: Record<string, string>) => runCliInProcess(args, env);
 
 export async function memoryDb(): Promise<Database> {
   const d = openDatabase(':memory:');
