@@ -1,8 +1,9 @@
 /**
  * The ccxt adapter of the MarketData port. ccxt is imported on first use (it takes about half a
  * second to load, and a stdio server must answer `tools/list` quickly). Every call is translated
- * to our error codes, retried when the fault is retryable, and its answer validated: ccxt lets an
- * empty or garbage body through as undefined fields, which become BAD_RESPONSE here.
+ * to our error codes, its answer validated (ccxt lets an empty or garbage body through as
+ * undefined fields, which become BAD_RESPONSE here), and retried when the fault is retryable: the
+ * validation runs inside the retried call, so an HTML page or a truncated body is retried like a 502.
  */
 import type { Exchange, OHLCV } from 'ccxt';
 import { AppError } from '../errors.js';
@@ -139,31 +140,33 @@ export class CcxtMarketData implements MarketData {
   private async loadIndex(): Promise<SymbolIndex> {
     // Always a real reload: we only get here without a usable index, and ccxt caches a failed
     // load and rethrows it to every later loadMarkets() call that does not force a reload.
-    const markets = await this.call('loading markets', async (ex) => Object.values(await ex.loadMarkets(true)));
-    const infos: MarketInfo[] = [];
-    for (const m of markets) {
-      if (!m || typeof m.symbol !== 'string') continue;
-      const type: MarketType | null = m.swap && m.linear ? 'swap' : m.spot ? 'spot' : null;
-      if (!type) continue;
-      infos.push({
-        symbol: m.symbol,
-        id: String(m.id),
-        base: String(m.base),
-        quote: String(m.quote),
-        type,
-        active: m.active !== false,
-        tickSize: finiteOrNull(m.precision?.price),
-        qtyStep: finiteOrNull(m.precision?.amount),
-        minQty: finiteOrNull(m.limits?.amount?.min),
-        minNotional: finiteOrNull(m.limits?.cost?.min),
-        contractSize: finiteOrNull(m.contractSize) ?? 1,
-      });
-    }
-    const index = new SymbolIndex(infos, this.marketType);
-    if (index.size === 0) {
-      throw new AppError('BAD_RESPONSE', `The exchange listed no ${this.marketType} markets`, { retryable: true, hint: 'retry shortly' });
-    }
-    return index;
+    return this.call('loading markets', async (ex) => {
+      const markets = Object.values(await ex.loadMarkets(true));
+      const infos: MarketInfo[] = [];
+      for (const m of markets) {
+        if (!m || typeof m.symbol !== 'string') continue;
+        const type: MarketType | null = m.swap && m.linear ? 'swap' : m.spot ? 'spot' : null;
+        if (!type) continue;
+        infos.push({
+          symbol: m.symbol,
+          id: String(m.id),
+          base: String(m.base),
+          quote: String(m.quote),
+          type,
+          active: m.active !== false,
+          tickSize: finiteOrNull(m.precision?.price),
+          qtyStep: finiteOrNull(m.precision?.amount),
+          minQty: finiteOrNull(m.limits?.amount?.min),
+          minNotional: finiteOrNull(m.limits?.cost?.min),
+          contractSize: finiteOrNull(m.contractSize) ?? 1,
+        });
+      }
+      const index = new SymbolIndex(infos, this.marketType);
+      if (index.size === 0) {
+        throw new AppError('BAD_RESPONSE', `The exchange listed no ${this.marketType} markets`, { retryable: true, hint: 'retry shortly' });
+      }
+      return index;
+    });
   }
 
   async resolveSymbol(input: string): Promise<MarketInfo> {
@@ -176,41 +179,45 @@ export class CcxtMarketData implements MarketData {
 
   async tickers(): Promise<Ticker[]> {
     const index = await this.index();
-    const raw = await this.call('fetching tickers', (ex) => ex.fetchTickers(undefined, { type: this.marketType }));
-    const out: Ticker[] = [];
-    const at = this.now();
-    for (const t of Object.values(raw)) {
-      if (!t || typeof t.symbol !== 'string') continue;
-      let info: MarketInfo;
-      try {
-        info = index.resolve(t.symbol);
-      } catch {
-        continue;
+    return this.call('fetching tickers', async (ex) => {
+      const raw = await ex.fetchTickers(undefined, { type: this.marketType });
+      const out: Ticker[] = [];
+      const at = this.now();
+      for (const t of Object.values(raw)) {
+        if (!t || typeof t.symbol !== 'string') continue;
+        let info: MarketInfo;
+        try {
+          info = index.resolve(t.symbol);
+        } catch {
+          continue;
+        }
+        const ticker = this.toTicker(info, t, at);
+        if (ticker) {
+          out.push(ticker);
+          this.tickerCache.set(info.symbol, { at, ticker });
+        }
       }
-      const ticker = this.toTicker(info, t, at);
-      if (ticker) {
-        out.push(ticker);
-        this.tickerCache.set(info.symbol, { at, ticker });
+      if (out.length === 0) {
+        throw new AppError('BAD_RESPONSE', 'The exchange returned no usable tickers', { retryable: true, hint: 'retry shortly' });
       }
-    }
-    if (out.length === 0) {
-      throw new AppError('BAD_RESPONSE', 'The exchange returned no usable tickers', { retryable: true, hint: 'retry shortly' });
-    }
-    return out;
+      return out;
+    });
   }
 
   async ticker(symbol: string): Promise<Ticker> {
     const info = await this.resolveSymbol(symbol);
     const cached = this.tickerCache.get(info.symbol);
     if (cached && this.now() - cached.at < this.options.tickerTtlMs) return cached.ticker;
-    const raw = await this.call(`fetching the ${info.symbol} ticker`, (ex) => ex.fetchTicker(info.symbol));
-    const at = this.now();
-    const ticker = this.toTicker(info, raw, at);
-    if (!ticker) {
-      throw new AppError('BAD_RESPONSE', `The exchange returned no price for ${info.symbol}`, { retryable: true, hint: 'retry shortly' });
-    }
-    this.tickerCache.set(info.symbol, { at, ticker });
-    return ticker;
+    return this.call(`fetching the ${info.symbol} ticker`, async (ex) => {
+      const raw = await ex.fetchTicker(info.symbol);
+      const at = this.now();
+      const ticker = this.toTicker(info, raw, at);
+      if (!ticker) {
+        throw new AppError('BAD_RESPONSE', `The exchange returned no price for ${info.symbol}`, { retryable: true, hint: 'retry shortly' });
+      }
+      this.tickerCache.set(info.symbol, { at, ticker });
+      return ticker;
+    });
   }
 
   private toTicker(info: MarketInfo, t: import('ccxt').Ticker, at: number): Ticker | null {
@@ -251,10 +258,10 @@ export class CcxtMarketData implements MarketData {
         this.candleCache.append(info.symbol, timeframe, fresh.slice(0, -1));
       } else {
         // Gap (long idle) or an exchange that ignored `since`: refetch the full window.
-        forming = this.storeFull(info, timeframe, await this.fetchCandles(info, timeframe, undefined, limit + 1));
+        forming = this.storeFull(info, timeframe, await this.fetchCandles(info, timeframe, undefined, limit + 1, true));
       }
     } else {
-      forming = this.storeFull(info, timeframe, await this.fetchCandles(info, timeframe, undefined, limit + 1));
+      forming = this.storeFull(info, timeframe, await this.fetchCandles(info, timeframe, undefined, limit + 1, true));
     }
     const closed = (this.candleCache.get(info.symbol, timeframe) ?? []).slice(-limit);
     const candles = request.includeForming && forming ? [...closed, forming] : closed;
@@ -287,26 +294,32 @@ export class CcxtMarketData implements MarketData {
     return { symbol: info.symbol, market: info.type, timeframe, candles: out, forming: false };
   }
 
-  private async fetchCandles(info: MarketInfo, timeframe: Timeframe, since: number | undefined, limit: number): Promise<Candle[]> {
-    const rows = await this.call(`fetching ${timeframe} candles of ${info.symbol}`, (ex) =>
-      ex.fetchOHLCV(info.symbol, timeframe, since, limit),
-    );
-    return validateCandles(rows, info.symbol, timeframe);
+  /** One page of candles, validated; `nonEmpty`: no rows is a bad answer (a full window always has some). */
+  private async fetchCandles(info: MarketInfo, timeframe: Timeframe, since: number | undefined, limit: number, nonEmpty = false): Promise<Candle[]> {
+    return this.call(`fetching ${timeframe} candles of ${info.symbol}`, async (ex) => {
+      const rows = validateCandles(await ex.fetchOHLCV(info.symbol, timeframe, since, limit), info.symbol, timeframe);
+      if (nonEmpty && rows.length === 0) {
+        throw new AppError('BAD_RESPONSE', `The exchange returned no ${timeframe} candles for ${info.symbol}`, { retryable: true, hint: 'retry shortly' });
+      }
+      return rows;
+    });
   }
 
   async orderBook(symbol: string, depth = 50): Promise<OrderBook> {
     const info = await this.resolveSymbol(symbol);
-    const book = await this.call(`fetching the ${info.symbol} order book`, (ex) => ex.fetchOrderBook(info.symbol, depth));
     const side = (levels: unknown): Array<[number, number]> =>
       (Array.isArray(levels) ? levels : [])
         .map((l) => [Number((l as unknown[])[0]), Number((l as unknown[])[1])] as [number, number])
         .filter(([p, q]) => Number.isFinite(p) && p > 0 && Number.isFinite(q) && q > 0);
-    const bids = side(book.bids);
-    const asks = side(book.asks);
-    if (bids.length === 0 || asks.length === 0) {
-      throw new AppError('BAD_RESPONSE', `The exchange returned an empty order book for ${info.symbol}`, { retryable: true, hint: 'retry shortly' });
-    }
-    return { symbol: info.symbol, bids, asks, timestamp: finiteOrNull(book.timestamp) ?? this.now() };
+    return this.call(`fetching the ${info.symbol} order book`, async (ex) => {
+      const book = await ex.fetchOrderBook(info.symbol, depth);
+      const bids = side(book.bids);
+      const asks = side(book.asks);
+      if (bids.length === 0 || asks.length === 0) {
+        throw new AppError('BAD_RESPONSE', `The exchange returned an empty order book for ${info.symbol}`, { retryable: true, hint: 'retry shortly' });
+      }
+      return { symbol: info.symbol, bids, asks, timestamp: finiteOrNull(book.timestamp) ?? this.now() };
+    });
   }
 
   async fundingRate(symbol: string): Promise<FundingRate | null> {
@@ -314,11 +327,14 @@ export class CcxtMarketData implements MarketData {
     if (info.type !== 'swap') return null;
     const ex = await this.exchange();
     if (!ex.has['fetchFundingRate']) return null;
-    const fr = await this.call(`fetching the ${info.symbol} funding rate`, (e) => e.fetchFundingRate(info.symbol));
-    const rate = finiteOrNull(fr.fundingRate);
-    if (rate === null) {
-      throw new AppError('BAD_RESPONSE', `The exchange returned no funding rate for ${info.symbol}`, { retryable: true, hint: 'retry shortly' });
-    }
+    const { fr, rate } = await this.call(`fetching the ${info.symbol} funding rate`, async (e) => {
+      const fr = await e.fetchFundingRate(info.symbol);
+      const rate = finiteOrNull(fr.fundingRate);
+      if (rate === null) {
+        throw new AppError('BAD_RESPONSE', `The exchange returned no funding rate for ${info.symbol}`, { retryable: true, hint: 'retry shortly' });
+      }
+      return { fr, rate };
+    });
     const interval = typeof fr.interval === 'string' ? Number.parseInt(fr.interval, 10) : NaN;
     return {
       symbol: info.symbol,
@@ -353,27 +369,27 @@ export class CcxtMarketData implements MarketData {
     const ex = await this.exchange();
     if (!ex.has['fetchLongShortRatioHistory']) return null;
     // Bybit: GET /v5/market/account-ratio?period=1h&limit=1 -> { buyRatio, sellRatio, timestamp }.
-    const rows = await this.call(`fetching the ${info.symbol} long/short ratio`, (e) =>
-      e.fetchLongShortRatioHistory(info.symbol, '1h', undefined, 1),
-    );
-    // No rows: the exchange publishes no ratio for this market (yet).
-    if (!Array.isArray(rows) || rows.length === 0) return null;
-    let latest: LongShortRatio | null = null;
-    for (const r of rows) {
-      const raw = (r?.info ?? {}) as Record<string, unknown>;
-      const buy = numberish(raw['buyRatio']);
-      const sell = numberish(raw['sellRatio']);
-      const ratio = finiteOrNull(r?.longShortRatio);
-      const longShare =
-        buy !== undefined && sell !== undefined && buy + sell > 0 ? buy / (buy + sell) : ratio !== null && ratio >= 0 ? ratio / (1 + ratio) : NaN;
-      const time = finiteOrNull(r?.timestamp);
-      if (time === null || !Number.isFinite(longShare) || longShare <= 0 || longShare >= 1) continue;
-      if (!latest || time > latest.time) latest = { time, longShare, ratio: longShare / (1 - longShare) };
-    }
-    if (!latest) {
-      throw new AppError('BAD_RESPONSE', `The exchange returned no usable long/short ratio for ${info.symbol}`, { retryable: true, hint: 'retry shortly' });
-    }
-    return latest;
+    return this.call(`fetching the ${info.symbol} long/short ratio`, async (e) => {
+      const rows = await e.fetchLongShortRatioHistory(info.symbol, '1h', undefined, 1);
+      // No rows: the exchange publishes no ratio for this market (yet).
+      if (!Array.isArray(rows) || rows.length === 0) return null;
+      let latest: LongShortRatio | null = null;
+      for (const r of rows) {
+        const raw = (r?.info ?? {}) as Record<string, unknown>;
+        const buy = numberish(raw['buyRatio']);
+        const sell = numberish(raw['sellRatio']);
+        const ratio = finiteOrNull(r?.longShortRatio);
+        const longShare =
+          buy !== undefined && sell !== undefined && buy + sell > 0 ? buy / (buy + sell) : ratio !== null && ratio >= 0 ? ratio / (1 + ratio) : NaN;
+        const time = finiteOrNull(r?.timestamp);
+        if (time === null || !Number.isFinite(longShare) || longShare <= 0 || longShare >= 1) continue;
+        if (!latest || time > latest.time) latest = { time, longShare, ratio: longShare / (1 - longShare) };
+      }
+      if (!latest) {
+        throw new AppError('BAD_RESPONSE', `The exchange returned no usable long/short ratio for ${info.symbol}`, { retryable: true, hint: 'retry shortly' });
+      }
+      return latest;
+    });
   }
 
   async close(): Promise<void> {
