@@ -269,3 +269,23 @@ export async function startFakeAnthropic(options: { apiKey?: string } = {}): Pro
       }),
   };
 }
+
+/** The mover a scan-cycle request is about (the last mover prompt in the conversation), the
+ * signal_id it was told to use, and the tool results that came back since. */
+export function currentMoverTask(req: RecordedRequest): {
+  symbol: string;
+  direction: 'gainer' | 'loser';
+  signalId: string | null;
+  results: ReturnType<typeof toolResults>;
+} {
+  const messages: Array<{ role: string; content: unknown }> = req.body?.messages ?? [];
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const m = messages[i]!;
+    const content = typeof m.content === 'string' ? m.content : JSON.stringify(m.content);
+    const match = /Market mover: (\S+) is one of today's top (gainer|loser)s/.exec(content);
+    if (m.role !== 'user' || !match) continue;
+    const signalId = /Pass signal_id \\?"([^"\\]+)\\?"/.exec(content)?.[1] ?? null;
+    return { symbol: match[1]!, direction: match[2] as 'gainer' | 'loser', signalId, results: toolResults({ ...req, body: { messages: messages.slice(i + 1) } }) };
+  }
+  throw new Error('no mover prompt in the request');
+}

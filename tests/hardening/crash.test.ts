@@ -36,7 +36,7 @@ import { runScanner } from '../../src/scanner/runner.js';
 import { cycleReport } from '../../src/scanner/store.js';
 import { mulberry32 } from '../../src/sim/rng.js';
 import { startSimExchange, type SimExchange } from '../../src/sim/server.js';
-import { requestText, startFakeAnthropic, text, toolResults, type FakeAnthropic, type FakeTurn, type RecordedRequest } from '../fakes/anthropic.js';
+import { requestText, startFakeAnthropic, text, type FakeAnthropic, type FakeTurn, type RecordedRequest, currentMoverTask } from '../fakes/anthropic.js';
 import { BIN, childEnv } from '../helpers/spawn.js';
 import { integrityCheck, runningCycles, storeViolations } from '../helpers/store-invariants.js';
 import { checkLedger, checkRollups } from '../trading/ledger-check.js';
@@ -525,23 +525,9 @@ describe('SIGKILL during the first start (the schema migrations)', () => {
 
 // ---- Claude analyst, daily session ------------------------------------------------------------
 
-/** The mover this request is about (the last mover prompt in the conversation) and the tool results since. */
-function currentTask(req: RecordedRequest): { symbol: string; direction: 'gainer' | 'loser'; signalId: string | null; results: ReturnType<typeof toolResults> } {
-  const messages: Array<{ role: string; content: unknown }> = req.body?.messages ?? [];
-  for (let i = messages.length - 1; i >= 0; i--) {
-    const m = messages[i]!;
-    const content = typeof m.content === 'string' ? m.content : JSON.stringify(m.content);
-    const match = /Market mover: (\S+) is one of today's top (gainer|loser)s/.exec(content);
-    if (m.role !== 'user' || !match) continue;
-    const signalId = /Pass signal_id \\?"([^"\\]+)\\?"/.exec(content)?.[1] ?? null;
-    return { symbol: match[1]!, direction: match[2] as 'gainer' | 'loser', signalId, results: toolResults({ ...req, body: { messages: messages.slice(i + 1) } }) };
-  }
-  throw new Error('no mover prompt in the request');
-}
-
 /** A model that gathers evidence with the real tools, then submits with the signal_id it was given. */
 function respond(req: RecordedRequest): FakeTurn {
-  const task = currentTask(req);
+  const task = currentMoverTask(req);
   if (task.results.length === 0) {
     return {
       kind: 'tool_use',
@@ -676,7 +662,7 @@ describe('SIGKILL of the scanner (Claude analyst, daily session), and restarts',
     const earlier = new Set<string>();
     for (let r = 0; r < run; r++) {
       const own = byRun.filter((x) => x.run === r);
-      if (own.length >= 2) earlier.add(currentTask(own[0]!.request).signalId!);
+      if (own.length >= 2) earlier.add(currentMoverTask(own[0]!.request).signalId!);
     }
     expect(earlier.size, context).toBeGreaterThan(0);
     for (const signalId of earlier) expect(requestText(lastRequest!), `${signalId} carried into the last run`).toContain(signalId);

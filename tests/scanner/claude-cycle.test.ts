@@ -12,7 +12,7 @@ import { ClaudeAnalyst } from '../../src/agent/analyst.js';
 import { createClaudeAgent } from '../../src/app.js';
 import type { Deps } from '../../src/deps.js';
 import { runCycle, signalIdFor, type CycleResult } from '../../src/scanner/cycle.js';
-import { apiError, requestText, startFakeAnthropic, text, toolResults, type FakeAnthropic, type FakeTurn, type FakeUsage, type RecordedRequest } from '../fakes/anthropic.js';
+import { apiError, requestText, startFakeAnthropic, text, toolResults, type FakeAnthropic, type FakeTurn, type FakeUsage, type RecordedRequest, currentMoverTask } from '../fakes/anthropic.js';
 import { startTestDesk, type TestDesk } from '../helpers/desk.js';
 import { childEnv, runBin } from '../helpers/spawn.js';
 
@@ -41,22 +41,8 @@ let analyst: ClaudeAnalyst;
 const plans = new Map<string, Plan>();
 let assign: Plan[] = [];
 
-/** The mover this request is about (the last mover prompt in the conversation) and the tool results since. */
-function currentTask(req: RecordedRequest): { symbol: string; direction: 'gainer' | 'loser'; signalId: string | null; results: ReturnType<typeof toolResults> } {
-  const messages: Array<{ role: string; content: unknown }> = req.body?.messages ?? [];
-  for (let i = messages.length - 1; i >= 0; i--) {
-    const m = messages[i]!;
-    const content = typeof m.content === 'string' ? m.content : JSON.stringify(m.content);
-    const match = /Market mover: (\S+) is one of today's top (gainer|loser)s/.exec(content);
-    if (m.role !== 'user' || !match) continue;
-    const signalId = /Pass signal_id \\?"([^"\\]+)\\?"/.exec(content)?.[1] ?? null;
-    return { symbol: match[1]!, direction: match[2] as 'gainer' | 'loser', signalId, results: toolResults({ ...req, body: { messages: messages.slice(i + 1) } }) };
-  }
-  throw new Error('no mover prompt in the request');
-}
-
 function respond(req: RecordedRequest): FakeTurn {
-  const task = currentTask(req);
+  const task = currentMoverTask(req);
   let plan = plans.get(task.symbol);
   if (!plan) {
     plan = assign.shift() ?? 'decline';
