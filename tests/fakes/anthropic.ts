@@ -289,3 +289,31 @@ export function currentMoverTask(req: RecordedRequest): {
   }
   throw new Error('no mover prompt in the request');
 }
+
+/** The submit_trading_signal call a scripted analyst makes from a technical snapshot: with the
+ * alignment (or, when mixed, the move), entry at the snapshot price, the stop one stop distance
+ * away and the target 2.5 stop distances away, carrying the mover's signal_id. */
+export function submitFromSnapshot(
+  task: { symbol: string; direction: 'gainer' | 'loser'; signalId: string | null },
+  snap: { alignment?: string; price: number; stopDistance: { price: number } },
+  extra: Record<string, unknown> = {},
+): FakeToolUse {
+  const long = snap.alignment === 'bullish' || (snap.alignment === 'mixed' && task.direction === 'gainer');
+  const entry = snap.price;
+  const d = snap.stopDistance.price;
+  return {
+    name: 'mcp__cctrader__submit_trading_signal',
+    input: {
+      symbol: task.symbol,
+      direction: long ? 'long' : 'short',
+      confidence: 72,
+      entry_price: entry,
+      stop_loss: long ? entry - d : entry + d,
+      take_profit: long ? entry + 2.5 * d : entry - 2.5 * d,
+      analysis: 'Scripted: the snapshot agrees with the move.',
+      timeframe: '1h',
+      ...extra,
+      ...(task.signalId ? { signal_id: task.signalId } : {}),
+    },
+  };
+}

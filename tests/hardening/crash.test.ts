@@ -36,7 +36,7 @@ import { runScanner } from '../../src/scanner/runner.js';
 import { cycleReport } from '../../src/scanner/store.js';
 import { mulberry32 } from '../../src/sim/rng.js';
 import { startSimExchange, type SimExchange } from '../../src/sim/server.js';
-import { requestText, startFakeAnthropic, text, type FakeAnthropic, type FakeTurn, type RecordedRequest, currentMoverTask } from '../fakes/anthropic.js';
+import { requestText, startFakeAnthropic, text, type FakeAnthropic, type FakeTurn, type RecordedRequest, currentMoverTask, submitFromSnapshot } from '../fakes/anthropic.js';
 import { BIN, childEnv } from '../helpers/spawn.js';
 import { integrityCheck, runningCycles, storeViolations } from '../helpers/store-invariants.js';
 import { checkLedger, checkRollups } from '../trading/ledger-check.js';
@@ -552,26 +552,7 @@ function respond(req: RecordedRequest): FakeTurn {
     const entry = snap.price;
     const d = snap.stopDistance?.price;
     if (!entry || !d) return text(`${task.symbol}: the snapshot is not usable; no signal.`);
-    const long = snap.alignment === 'bullish' || (snap.alignment === 'mixed' && task.direction === 'gainer');
-    return {
-      kind: 'tool_use',
-      tools: [
-        {
-          name: 'mcp__cctrader__submit_trading_signal',
-          input: {
-            symbol: task.symbol,
-            direction: long ? 'long' : 'short',
-            confidence: 72,
-            entry_price: entry,
-            stop_loss: long ? entry - d : entry + d,
-            take_profit: long ? entry + 2.5 * d : entry - 2.5 * d,
-            analysis: 'Scripted: the snapshot agrees with the move.',
-            timeframe: '1h',
-            ...(task.signalId ? { signal_id: task.signalId } : {}),
-          },
-        },
-      ],
-    };
+    return { kind: 'tool_use', tools: [submitFromSnapshot(task, { alignment: snap.alignment, price: entry, stopDistance: { price: d } })] };
   }
   return text(`Submitted ${task.signalId ?? task.symbol}.`);
 }

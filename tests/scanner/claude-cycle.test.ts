@@ -12,7 +12,7 @@ import { ClaudeAnalyst } from '../../src/agent/analyst.js';
 import { createClaudeAgent } from '../../src/app.js';
 import type { Deps } from '../../src/deps.js';
 import { runCycle, signalIdFor, type CycleResult } from '../../src/scanner/cycle.js';
-import { apiError, requestText, startFakeAnthropic, text, toolResults, type FakeAnthropic, type FakeTurn, type FakeUsage, type RecordedRequest, currentMoverTask } from '../fakes/anthropic.js';
+import { apiError, requestText, startFakeAnthropic, text, toolResults, type FakeAnthropic, type FakeTurn, type FakeUsage, type RecordedRequest, currentMoverTask, submitFromSnapshot } from '../fakes/anthropic.js';
 import { startTestDesk, type TestDesk } from '../helpers/desk.js';
 import { childEnv, runBin } from '../helpers/spawn.js';
 
@@ -66,30 +66,10 @@ function respond(req: RecordedRequest): FakeTurn {
     const [snapshot, sentiment] = task.results;
     if (!snapshot || !sentiment || snapshot.isError || sentiment.isError) return text('The tools failed; no signal.');
     const snap = JSON.parse(snapshot.text.split('\n')[0]!);
-    const long = snap.alignment === 'bullish' || (snap.alignment === 'mixed' && task.direction === 'gainer');
-    const entry = snap.price as number;
-    const d = snap.stopDistance.price as number;
     return {
       kind: 'tool_use',
       usage: SUBMIT,
-      tools: [
-        {
-          name: 'mcp__cctrader__submit_trading_signal',
-          input: {
-            symbol: task.symbol,
-            direction: long ? 'long' : 'short',
-            confidence: 72,
-            entry_price: entry,
-            stop_loss: long ? entry - d : entry + d,
-            take_profit: long ? entry + 2.5 * d : entry - 2.5 * d,
-            analysis: 'Scripted: the snapshot and positioning agree with the move.',
-            timeframe: '1h',
-            technical_score: 40,
-            sentiment_score: 10,
-            ...(task.signalId ? { signal_id: task.signalId } : {}),
-          },
-        },
-      ],
+      tools: [submitFromSnapshot(task, snap, { analysis: 'Scripted: the snapshot and positioning agree with the move.', technical_score: 40, sentiment_score: 10 })],
     };
   }
   return text('Submitted.', WRAP_UP);
