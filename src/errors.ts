@@ -55,3 +55,11 @@ export class AppError extends Error {
 export function isAppError(e: unknown): e is AppError {
   return e instanceof AppError;
 }
+
+/** Codes that mean "the upstream could not answer now" (as opposed to "the request was wrong"). */
+const UNAVAILABLE: ReadonlySet<ErrorCode> = new Set(['RATE_LIMITED', 'UPSTREAM_UNAVAILABLE', 'TIMEOUT', 'BAD_RESPONSE']);
+
+/** True for an AppError saying an upstream (the exchange, a sentiment source) could not answer now. */
+export function isUnavailable(e: unknown): e is AppError {
+  return isAppError(e) && UNAVAILABLE.has(e.code);
+}

@@ -74,6 +74,9 @@ export interface PaperPositionsTable {
   /** realized_pnl in 1e-8 USDT. */
   realized_units: ColumnType<number | null, number | bigint | null | undefined, number | bigint | null>;
   funding_paid: Generated<string>;
+  /** 0007: the last known mark (decimal string) and when it was taken (epoch ms). */
+  mark_price: string | null;
+  mark_at: number | null;
 }
 
 export interface PaperTradesTable {

@@ -60,6 +60,24 @@ export class SymbolIndex {
   }
 }
 
+const STORED_QUOTES = ['USDT', 'USDC', 'USD'];
+
+/**
+ * The stored forms a typed symbol may have, without asking the exchange: signals and positions
+ * store the resolved ccxt symbol (`BTC/USDT:USDT` for a perpetual, `BTC/USDT` for spot).
+ */
+export function symbolForms(input: string): string[] {
+  const raw = input.trim().toUpperCase().replace(/\s+/g, '');
+  if (raw.includes(':')) return [raw];
+  let pair = raw;
+  if (!raw.includes('/')) {
+    const quote = STORED_QUOTES.find((q) => raw.length > q.length && raw.endsWith(q));
+    pair = quote ? `${raw.slice(0, -quote.length)}/${quote}` : `${raw}/USDT`;
+  }
+  const quote = pair.split('/')[1] ?? 'USDT';
+  return [pair, `${pair}:${quote}`];
+}
+
 function splitConcatenated(raw: string): string {
   for (const q of QUOTES) {
     if (raw.length > q.length && raw.endsWith(q)) return `${raw.slice(0, -q.length)}/${q}`;

@@ -20,7 +20,7 @@ import type { DB } from '../db/schema.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { llmCostForPeriod, type LlmCostBlock } from '../outcomes/cost.js';
-import { evaluatePortfolio } from '../trading/evaluate.js';
+import { evaluatePortfolio, staleWarnings } from '../trading/evaluate.js';
 import { loadSnapshot } from '../trading/ledger.js';
 import { Dec, ZERO, fromUnits, pct, toDec, usd } from '../trading/money.js';
 import { DAY_MS, dayOf } from '../trading/rollup.js';
@@ -78,13 +78,15 @@ export interface PnlReport {
   equityCurve: Array<{ t: string; equity: number }>;
   /** LLM spend in the period next to the realized P&L. */
   llmCost: LlmCostBlock;
+  /** Present when some positions could not be marked now (their last known mark is used). */
+  warnings?: string[];
 }
 
 export interface PnlReportOptions {
   portfolio?: string | undefined;
   period?: Period | undefined;
   minTrades?: number | undefined;
-  /** Skip marking to market (no market calls): unrealized P&L is then at entry prices. */
+  /** Skip marking to market (no market calls): unrealized P&L is then at the last known marks. */
   offline?: boolean;
 }
 
@@ -103,7 +105,7 @@ export async function getPnlReport(deps: Deps, options: PnlReportOptions = {}): 
     symbolTotals(deps.db, id, fromDay ?? 0),
     deps.db.selectFrom('paper_balance_daily').selectAll().where('portfolio_id', '=', id).where('day', '>=', fromDay ?? 0).orderBy('day').execute(),
     fromDay === null ? Promise.resolve(ZERO) : sumBefore(deps.db, id, fromDay),
-    loadSnapshot(deps.db, id, evaluation?.marks ?? new Map()),
+    loadSnapshot(deps.db, id, evaluation?.marks ?? new Map(), new Set(evaluation?.stale.map((s) => s.positionId))),
   ]);
   const startBalance = toDec(portfolio.starting_balance).plus(before);
 
@@ -197,6 +199,7 @@ export async function getPnlReport(deps: Deps, options: PnlReportOptions = {}): 
     },
     equityCurve: curve(firstDay, now, startBalance, balanceRows, snap.equity),
     llmCost,
+    ...(evaluation?.stale.length ? { warnings: staleWarnings(evaluation.stale) } : {}),
   };
 }
 

@@ -1,7 +1,9 @@
 /** get_portfolio_status and `cctrader status`: the portfolio marked to market, after executing
  * whatever stops, targets and funding fell due since the last look. */
 import type { Deps } from '../deps.js';
-import { evaluatePortfolio } from '../trading/evaluate.js';
+import { isUnavailable } from '../errors.js';
+import { symbolForms } from '../market/symbols.js';
+import { evaluatePortfolio, staleWarnings } from '../trading/evaluate.js';
 import { readHalt } from '../trading/halt.js';
 import { loadSnapshot, type ClosedPosition, type MarkedPosition } from '../trading/ledger.js';
 import { num, pct, toDec, usd } from '../trading/money.js';
@@ -29,6 +31,10 @@ export type PositionView = {
   fundingPaid: number;
   liquidationPrice: number | null;
   openedAt: string;
+  /** When the mark was taken. */
+  markAt: string;
+  /** Present (true) when the exchange could not quote the symbol now: the mark is the last known one. */
+  stale?: true;
 };
 
 export type ClosedView = {
@@ -64,6 +70,8 @@ export interface PortfolioStatus {
   halted: boolean;
   haltReason: string | null;
   breaker: { tripped: boolean; realizedToday: number; limit: number };
+  /** Present when part of the answer comes from stored state (stale marks), saying which and why. */
+  warnings?: string[];
 }
 
 export function positionView(p: MarkedPosition): PositionView {
@@ -86,7 +94,26 @@ export function positionView(p: MarkedPosition): PositionView {
     fundingPaid: usd(toDec(r.funding_paid)),
     liquidationPrice: r.liquidation_price === null ? null : num(toDec(r.liquidation_price)),
     openedAt: new Date(r.opened_at).toISOString(),
+    markAt: new Date(p.markAt).toISOString(),
+    ...(p.stale ? { stale: true as const } : {}),
   };
+}
+
+/**
+ * Which stored positions a typed symbol means. The exchange resolves it when it can (an unknown
+ * symbol is NOT_FOUND with the closest listed ones); when it cannot answer, the stored forms are
+ * matched, so a portfolio can always be read.
+ */
+export async function symbolFilter(deps: Pick<Deps, 'market'>, input: string | undefined): Promise<((symbol: string) => boolean) | null> {
+  if (!input) return null;
+  try {
+    const { symbol } = await deps.market.resolveSymbol(input);
+    return (s) => s === symbol;
+  } catch (error) {
+    if (!isUnavailable(error)) throw error;
+    const forms = new Set(symbolForms(input));
+    return (s) => forms.has(s);
+  }
 }
 
 export function closedView(c: ClosedPosition): ClosedView {
@@ -106,16 +133,17 @@ export function closedView(c: ClosedPosition): ClosedView {
 
 export async function getPortfolioStatus(deps: Deps, options: { portfolio?: string | undefined; symbol?: string | undefined } = {}): Promise<PortfolioStatus> {
   const portfolio = await requirePortfolio(deps, options.portfolio ?? DEFAULT_PORTFOLIO);
-  const symbol = options.symbol ? (await deps.market.resolveSymbol(options.symbol)).symbol : null;
+  const wanted = await symbolFilter(deps, options.symbol);
   const evaluation = await evaluatePortfolio(deps, portfolio);
-  const snap = await loadSnapshot(deps.db, portfolio.id, evaluation.marks);
+  const snap = await loadSnapshot(deps.db, portfolio.id, evaluation.marks, new Set(evaluation.stale.map((s) => s.positionId)));
   const starting = toDec(portfolio.starting_balance);
   // cash + margin = starting balance + Σ trade pnl, exactly (see trading/ledger.ts).
   const realized = snap.balance.minus(starting);
   const realizedToday = await realizedFromDay(deps.db, portfolio.id, evaluation.at);
   const breaker = dailyBreaker(snap.balance, realizedToday, deps.config.DAILY_LOSS_LIMIT_PCT);
   const halt = await readHalt(deps.db);
-  const shown = snap.positions.filter((p) => symbol === null || p.row.symbol === symbol);
+  const shown = snap.positions.filter((p) => wanted === null || wanted(p.row.symbol));
+  const warnings = staleWarnings(evaluation.stale);
   return {
     portfolio: portfolio.name,
     asOf: new Date(evaluation.at).toISOString(),
@@ -129,9 +157,10 @@ export async function getPortfolioStatus(deps: Deps, options: { portfolio?: stri
     exposure: usd(snap.exposure),
     exposurePct: pct(snap.exposure, snap.equity),
     positions: { items: shown.slice(0, MAX_LISTED_POSITIONS).map(positionView), hasMore: shown.length > MAX_LISTED_POSITIONS },
-    justClosed: evaluation.closed.filter((c) => symbol === null || c.symbol === symbol).map(closedView),
+    justClosed: evaluation.closed.filter((c) => wanted === null || wanted(c.symbol)).map(closedView),
     halted: halt.halted,
     haltReason: halt.reason,
     breaker: { tripped: breaker.tripped, realizedToday: usd(realizedToday), limit: usd(breaker.limit) },
+    ...(warnings.length ? { warnings } : {}),
   };
 }

@@ -5,6 +5,7 @@ import type { DB } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { num, toDec, usd } from '../trading/money.js';
 import { findPortfolio } from '../portfolio/portfolios.js';
+import { symbolForms } from '../market/symbols.js';
 
 import { SIGNAL_STATUSES, type SignalStatusFilter } from './statuses.js';
 
@@ -32,24 +33,6 @@ export interface SignalHistoryOptions {
   status?: SignalStatusFilter | undefined;
   portfolio?: string | undefined;
   limit?: number | undefined;
-}
-
-const QUOTES = ['USDT', 'USDC', 'USD'];
-
-/**
- * The stored forms a typed symbol may have, without asking the exchange: signals store the
- * resolved ccxt symbol (`BTC/USDT:USDT` for a perpetual, `BTC/USDT` for spot).
- */
-export function symbolForms(input: string): string[] {
-  const raw = input.trim().toUpperCase().replace(/\s+/g, '');
-  if (raw.includes(':')) return [raw];
-  let pair = raw;
-  if (!raw.includes('/')) {
-    const quote = QUOTES.find((q) => raw.length > q.length && raw.endsWith(q));
-    pair = quote ? `${raw.slice(0, -quote.length)}/${quote}` : `${raw}/USDT`;
-  }
-  const quote = pair.split('/')[1] ?? 'USDT';
-  return [pair, `${pair}:${quote}`];
 }
 
 export async function getSignalHistory(db: Kysely<DB>, options: SignalHistoryOptions = {}): Promise<{ items: SignalHistoryItem[]; hasMore: boolean }> {

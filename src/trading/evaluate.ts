@@ -9,23 +9,50 @@
  * containing it, or the latest price).
  */
 import type { Deps } from '../deps.js';
+import { isAppError } from '../errors.js';
 import type { Candle, MarketData, Ticker } from '../market/types.js';
 import { TIMEFRAME_MS } from '../market/types.js';
 import { requirePortfolio } from '../portfolio/portfolios.js';
 import { bookLiquidity, exitAtReference, tickerLiquidity, type Execution } from './fills.js';
 import { bookClose, bookFunding, openPositions, type ClosedPosition, type FundingBooking, type PositionRow } from './ledger.js';
-import { Dec, money, toDec } from './money.js';
+import { Dec, money, str, toDec } from './money.js';
 import { withPortfolioLock, writeTransaction } from './serialize.js';
 import { candleTimeframe, candleWindow, findTrigger, fundingTimes, type Trigger } from './triggers.js';
+
+/** A position whose market data failed: it keeps its last known mark, and nothing was booked for it. */
+export interface StaleMark {
+  positionId: number;
+  symbol: string;
+  /** The last known mark and when it was taken (epoch ms). */
+  mark: Dec;
+  markAt: number;
+  /** Why it could not be marked now (RATE_LIMITED, UPSTREAM_UNAVAILABLE, ...). */
+  code: string;
+}
 
 export interface Evaluation {
   portfolioId: number;
   at: number;
-  /** Latest price of every symbol with a position still open. */
+  /** Latest price of every symbol with a position still open (the last known one for stale positions). */
   marks: Map<string, Dec>;
+  /** Positions that could not be marked now; their stops, targets and funding are booked once data returns. */
+  stale: StaleMark[];
   /** Positions this evaluation closed (stop, target or liquidation). */
   closed: ClosedPosition[];
   fundingSettled: number;
+}
+
+/**
+ * The warning a portfolio answer carries when some positions could not be marked now: which, why,
+ * and what happens to their stops and targets. Empty when every mark is fresh.
+ */
+export function staleWarnings(stale: readonly StaleMark[]): string[] {
+  if (stale.length === 0) return [];
+  const codes = [...new Set(stale.map((s) => s.code))].join(', ');
+  const symbols = stale.map((s) => s.symbol).join(', ');
+  return [
+    `${stale.length === 1 ? '1 position' : `${stale.length} positions`} could not be marked now (${codes}): ${symbols} ${stale.length === 1 ? 'shows its' : 'show their'} last known mark (stale, with markAt); stops and targets that fall due meanwhile are booked at the candles' prices once the exchange answers again`,
+  ];
 }
 
 /** Evaluate a portfolio (by row or name) under its lock. */
@@ -42,12 +69,29 @@ export async function evaluateAllPortfolios(deps: Deps): Promise<Evaluation[]> {
   return out;
 }
 
-/** Evaluate; the caller holds the portfolio lock. */
+/**
+ * Evaluate; the caller holds the portfolio lock. Each position is planned on its own: when one
+ * symbol's quote or candles fail, that position keeps its last known mark (listed in `stale`, its
+ * last check not moved, so whatever fell due is booked at the candles' prices once data returns)
+ * and every other position is still marked, stopped, taken profit on and charged funding.
+ */
 export async function evaluateLocked(deps: Deps, portfolioId: number): Promise<Evaluation> {
   const now = deps.clock.now();
   const rows = await openPositions(deps.db, portfolioId);
-  const plans = await Promise.all(rows.map((row) => planPosition(deps, row, now)));
-  const result: Evaluation = { portfolioId, at: now, marks: new Map(), closed: [], fundingSettled: 0 };
+  const settled = await Promise.allSettled(rows.map((row) => planPosition(deps, row, now)));
+  const result: Evaluation = { portfolioId, at: now, marks: new Map(), stale: [], closed: [], fundingSettled: 0 };
+  const plans: Plan[] = [];
+  settled.forEach((outcome, i) => {
+    const row = rows[i]!;
+    if (outcome.status === 'fulfilled') return void plans.push(outcome.value);
+    const error: unknown = outcome.reason;
+    const code = isAppError(error) ? error.code : 'INTERNAL';
+    if (code === 'INTERNAL') deps.log.error('position evaluation failed unexpectedly', { position: row.id, symbol: row.symbol, error });
+    else deps.log.warn('position not marked: market data failed', { position: row.id, symbol: row.symbol, code });
+    const mark = toDec(row.mark_price ?? row.entry_price);
+    result.stale.push({ positionId: row.id, symbol: row.symbol, mark, markAt: row.mark_at ?? row.opened_at, code });
+    result.marks.set(row.symbol, mark);
+  });
   if (plans.length === 0) return result;
   await applyPlans(deps, plans, now, result);
   return result;
@@ -173,8 +217,10 @@ async function applyPlans(deps: Deps, plans: Plan[], now: number, result: Evalua
       result.closed.push(closed);
       live.delete(position.id);
     }
-    const stillOpen = [...live.keys()];
-    if (stillOpen.length) await tx.updateTable('paper_positions').set({ last_evaluated_at: now }).where('id', 'in', stillOpen).execute();
+    for (const plan of plans) {
+      if (!live.has(plan.row.id)) continue;
+      await tx.updateTable('paper_positions').set({ last_evaluated_at: now, mark_price: str(plan.last), mark_at: now }).where('id', '=', plan.row.id).execute();
+    }
     const closedIds = new Set(result.closed.map((c) => c.positionId));
     for (const plan of plans) if (!closedIds.has(plan.row.id)) result.marks.set(plan.row.symbol, plan.last);
   });

@@ -72,6 +72,8 @@ export async function bookOpen(tx: Kysely<DB>, b: OpenBooking): Promise<number> 
       entry_fee: str(b.fee),
       liquidation_price: b.liquidationPrice ? priceStr(b.liquidationPrice) : null,
       last_evaluated_at: b.at,
+      mark_price: priceStr(b.execution.price),
+      mark_at: b.at,
     })
     .returning('id')
     .executeTakeFirstOrThrow();
@@ -246,6 +248,10 @@ export async function openPositions(db: Kysely<DB>, portfolioId: number): Promis
 export interface MarkedPosition {
   row: PositionRow;
   mark: Dec;
+  /** When the mark was taken (epoch ms). */
+  markAt: number;
+  /** True when the exchange could not quote the symbol now: the mark is the last known one. */
+  stale: boolean;
   notional: Dec;
   margin: Dec;
   /** Capped at −margin (isolated margin: the position cannot lose more). */
@@ -265,15 +271,20 @@ export interface Snapshot {
   positions: MarkedPosition[];
 }
 
-/** Marks the open positions (mark = latest price; entry price when none is known). */
-export function markPositions(rows: PositionRow[], marks: ReadonlyMap<string, Dec>): MarkedPosition[] {
+/**
+ * Marks the open positions: at `marks` (the prices an evaluation just read), else at the position's
+ * stored last known mark (the entry fill when it was never marked since). `stale` lists the
+ * positions whose mark could not be refreshed now.
+ */
+export function markPositions(rows: PositionRow[], marks: ReadonlyMap<string, Dec>, stale: ReadonlySet<number> = new Set()): MarkedPosition[] {
   return rows.map((row) => {
-    const mark = marks.get(row.symbol) ?? toDec(row.entry_price);
+    const mark = marks.get(row.symbol) ?? toDec(row.mark_price ?? row.entry_price);
     const qty = toDec(row.quantity);
     const notional = mark.times(qty);
     const margin = toDec(row.margin);
     const raw = grossPnl(row.direction, toDec(row.entry_notional), notional);
-    return { row, mark, notional, margin, unrealized: Dec.max(raw, margin.neg()) };
+    const markAt = row.mark_at ?? row.opened_at;
+    return { row, mark, markAt, stale: stale.has(row.id), notional, margin, unrealized: Dec.max(raw, margin.neg()) };
   });
 }
 
@@ -284,7 +295,7 @@ export function snapshotOf(cash: Dec, positions: MarkedPosition[]): Snapshot {
   return { cash, margin, unrealized, equity: cash.plus(margin).plus(unrealized), balance: cash.plus(margin), exposure, positions };
 }
 
-export async function loadSnapshot(db: Kysely<DB>, portfolioId: number, marks: ReadonlyMap<string, Dec>): Promise<Snapshot> {
+export async function loadSnapshot(db: Kysely<DB>, portfolioId: number, marks: ReadonlyMap<string, Dec>, stale?: ReadonlySet<number>): Promise<Snapshot> {
   const cash = await readCash(db, portfolioId);
-  return snapshotOf(cash, markPositions(await openPositions(db, portfolioId), marks));
+  return snapshotOf(cash, markPositions(await openPositions(db, portfolioId), marks, stale));
 }

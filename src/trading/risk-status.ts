@@ -2,7 +2,7 @@
  * cooldowns and the latest rejections with their codes, so an agent can see why it may not trade. */
 import type { Deps } from '../deps.js';
 import { DEFAULT_PORTFOLIO, requirePortfolio } from '../portfolio/portfolios.js';
-import { evaluatePortfolio } from './evaluate.js';
+import { evaluatePortfolio, staleWarnings } from './evaluate.js';
 import { readHalt } from './halt.js';
 import { loadSnapshot } from './ledger.js';
 import { pct, usd } from './money.js';
@@ -44,6 +44,8 @@ export interface RiskStatus {
   breakerTripped: boolean;
   cooldowns: Array<{ symbol: string; until: string }>;
   recentRejections: Array<{ id: number; at: string; symbol: string; code: string | null }>;
+  /** Present when some positions could not be marked now (their last known mark is used). */
+  warnings?: string[];
 }
 
 export async function getRiskStatus(deps: Deps, options: { portfolio?: string | undefined } = {}): Promise<RiskStatus> {
@@ -52,6 +54,7 @@ export async function getRiskStatus(deps: Deps, options: { portfolio?: string | 
   const now = evaluation.at;
   const limits = riskLimits(deps.config);
   const snap = await loadSnapshot(deps.db, portfolio.id, evaluation.marks);
+  const warnings = staleWarnings(evaluation.stale);
   const realizedToday = await realizedFromDay(deps.db, portfolio.id, now);
   const breaker = dailyBreaker(snap.balance, realizedToday, limits.dailyLossLimitPct);
   const halt = await readHalt(deps.db);
@@ -112,5 +115,6 @@ export async function getRiskStatus(deps: Deps, options: { portfolio?: string | 
       .filter((s) => s.at !== null)
       .map((s) => ({ symbol: s.symbol, until: new Date(s.at! + cooldownMs).toISOString() })),
     recentRejections: rejections.map((r) => ({ id: r.id, at: new Date(r.created_at).toISOString(), symbol: r.symbol, code: r.reason_code })),
+    ...(warnings.length ? { warnings } : {}),
   };
 }

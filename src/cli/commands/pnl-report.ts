@@ -55,6 +55,7 @@ export function registerPnlReport(program: Command, ctx: CliContext): void {
       await ctx.withApp(ctx.config(), async ({ deps }) => {
         const r = await getPnlReport(deps, { portfolio: opts.portfolio, period: opts.period as Period, minTrades });
         if (opts.json) return ctx.json(r);
+        for (const w of r.warnings ?? []) ctx.out(`warning: ${w}`);
         ctx.out(
           renderPanel('Portfolio P&L Report', [
             `Portfolio: ${r.portfolio}`,

@@ -24,6 +24,7 @@ export function registerStatus(program: Command, ctx: CliContext): void {
             `State: ${state}   Today: ${formatUsd(s.breaker.realizedToday)} (limit ${formatUsd(s.breaker.limit)})`,
           ]),
         );
+        for (const w of s.warnings ?? []) ctx.out(`warning: ${w}`);
         for (const c of s.justClosed) {
           ctx.out(`closed #${c.id} ${c.symbol} ${c.direction} by ${c.reason} at ${c.exitPrice}: ${formatUsd(c.realizedPnl)} net`);
         }
@@ -48,7 +49,7 @@ export function registerStatus(program: Command, ctx: CliContext): void {
               p.direction,
               String(p.quantity),
               String(p.entryPrice),
-              String(p.markPrice),
+              p.stale ? `${p.markPrice} (stale, ${p.markAt.slice(11, 16)}Z)` : String(p.markPrice),
               p.stopLoss === null ? '—' : String(p.stopLoss),
               p.takeProfit === null ? '—' : String(p.takeProfit),
               `${formatUsd(p.unrealizedPnl)} (${formatPct(p.unrealizedPct)})`,

@@ -52,10 +52,11 @@ export const getPnlReportTool = defineTool({
       netAfterLlm: n,
       summary: z.string(),
     }),
+    warnings: z.array(z.string()).optional(),
   },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   handler: async ({ portfolio, period, min_trades }, deps) => {
-    const { portfolio: name, period: p, periodLabel: _label, bySymbol, equityCurve, llmCost, ...summary } = await (await import('../../portfolio/pnl-report.js')).getPnlReport(deps, { portfolio, period, minTrades: min_trades });
-    return { portfolio: name, period: p, summary, bySymbol, equityCurve, llmCost };
+    const { portfolio: name, period: p, periodLabel: _label, bySymbol, equityCurve, llmCost, warnings, ...summary } = await (await import('../../portfolio/pnl-report.js')).getPnlReport(deps, { portfolio, period, minTrades: min_trades });
+    return { portfolio: name, period: p, summary, bySymbol, equityCurve, llmCost, ...(warnings ? { warnings } : {}) };
   },
 });

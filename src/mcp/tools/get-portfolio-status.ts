@@ -29,10 +29,11 @@ export const getPortfolioStatusTool = defineTool({
     halted: z.boolean(),
     haltReason: z.string().nullable(),
     breaker: z.object({ tripped: z.boolean(), realizedToday: n, limit: n }),
+    warnings: z.array(z.string()).optional(),
   },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   handler: async ({ portfolio, symbol }, deps) => {
-    const { portfolio: name, asOf, positions, justClosed, halted, haltReason, breaker, ...account } = await (await import('../../portfolio/status.js')).getPortfolioStatus(deps, { portfolio, symbol });
-    return { portfolio: name, asOf, account, positions, justClosed, halted, haltReason, breaker };
+    const { portfolio: name, asOf, positions, justClosed, halted, haltReason, breaker, warnings, ...account } = await (await import('../../portfolio/status.js')).getPortfolioStatus(deps, { portfolio, symbol });
+    return { portfolio: name, asOf, account, positions, justClosed, halted, haltReason, breaker, ...(warnings ? { warnings } : {}) };
   },
 });

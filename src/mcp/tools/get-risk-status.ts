@@ -42,6 +42,7 @@ export const getRiskStatusTool = defineTool({
     }),
     cooldowns: z.array(z.object({ symbol: z.string(), until: z.string() })),
     recentRejections: z.array(z.object({ id: n, at: z.string(), symbol: z.string(), code: z.string().nullable() })),
+    warnings: z.array(z.string()).optional(),
   },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   handler: async ({ portfolio }, deps) => (await import('../../trading/risk-status.js')).getRiskStatus(deps, { portfolio }),

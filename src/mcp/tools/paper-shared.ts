@@ -26,6 +26,8 @@ export const positionOut = z.object({
   fundingPaid: n,
   liquidationPrice: nn,
   openedAt: z.string(),
+  markAt: z.string(),
+  stale: z.literal(true).optional(),
 });
 
 export const closedOut = z.object({
