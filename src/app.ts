@@ -128,8 +128,8 @@ export function createClaudeAgent(app: AppHandle, options: { baseEnv: Record<str
     maxRetries: config.CLAUDE_MAX_RETRIES,
     toolTimeoutMs: options.toolTimeoutMs ?? 120_000,
     defaultTools: ANALYST_TOOLS,
-    createMcpServer: ({ tools }) =>
-      createMcpServer(app.deps, { tools: tools ? toolRegistry.filter((t) => tools.includes(t.name)) : undefined, alwaysLoad: true }),
+    createMcpServer: ({ tools, binding }) =>
+      createMcpServer(app.deps, { tools: tools ? toolRegistry.filter((t) => tools.includes(t.name)) : undefined, alwaysLoad: true, ...(binding ? { binding } : {}) }),
     log: app.deps.log,
   });
 }

@@ -13,6 +13,7 @@ import { AppError, isAppError } from '../errors.js';
 import type { FillReport, SignalOutcome } from '../signals/submit.js';
 import { NO_SPEND, recordAgentRunUsage, type RunSpend } from '../usage/agent-run.js';
 import { configuredPrices } from '../usage/prices.js';
+import { DEFAULT_PORTFOLIO } from '../portfolio/portfolios.js';
 import { analystPrompts } from './prompts.js';
 import { getOrCreateDailySession, recordDailySessionRun, utcDay } from './sessions.js';
 import { cctraderToolCalls, type AgentBackend, type AgentOperation, type AgentRunResult, type AgentSessionRequest } from './types.js';
@@ -210,6 +211,8 @@ export class ClaudeAnalyst implements Analyst {
         model: config.CLAUDE_MODEL,
         ...(task.signal ? { signal: task.signal } : {}),
         attribution,
+        // The run's portfolio, signal_id and coin are bound on its tools: the model cannot trade elsewhere.
+        binding: { portfolio: task.portfolio ?? DEFAULT_PORTFOLIO, signalId: task.signalId, symbol: task.symbol },
       });
       sessionId = result.sessionId;
       const outcome = outcomeOfRun(result);

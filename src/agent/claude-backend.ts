@@ -16,6 +16,7 @@ import { dirname, join } from 'node:path';
 import type { McpServerConfig, Options, SDKMessage, SDKResultMessage } from '@anthropic-ai/claude-agent-sdk';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { Logger } from '../log.js';
+import type { RunBinding } from '../signals/binding.js';
 import type {
   AgentBackend,
   AgentErrorCode,
@@ -48,7 +49,7 @@ export interface ClaudeAgentBackendOptions {
   cwd: string;
   /** A fresh cctrader MCP server per run, limited to `tools` when given, with every tool marked
    * always-loaded (`_meta['anthropic/alwaysLoad']`) so none is deferred behind a tool search. */
-  createMcpServer: (options: { tools?: readonly string[] }) => InProcessMcpServer;
+  createMcpServer: (options: { tools?: readonly string[]; binding?: RunBinding }) => InProcessMcpServer;
   /** Tools of a run that names none (bare names); all of the server's tools when absent. */
   defaultTools?: readonly string[];
   /** CLAUDE_CODE_MAX_RETRIES of the child: retries of a 429/5xx/connection fault per model request. */
@@ -259,7 +260,7 @@ export class ClaudeAgentBackend implements AgentBackend {
       await mkdir(this.options.configDir, { recursive: true });
       const sdk = await this.loadSdk();
       const tools = request.tools ?? this.options.defaultTools;
-      server = this.options.createMcpServer(tools ? { tools } : {});
+      server = this.options.createMcpServer({ ...(tools ? { tools } : {}), ...(request.binding ? { binding: request.binding } : {}) });
       const mcp = {
         type: 'sdk',
         name: SERVER_NAME,

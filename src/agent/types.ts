@@ -3,6 +3,7 @@
  * `ClaudeAgentBackend` (the Claude Agent SDK) implements it; the scanner and the CLI use only this.
  */
 import type { ErrorCode } from '../errors.js';
+import type { RunBinding } from '../signals/binding.js';
 
 /** Which part of the desk asked for the run, for session keys and spend attribution. */
 export type AgentOperation = 'scanner' | 'analysis' | 'monitor';
@@ -55,6 +56,8 @@ export interface AgentRunRequest {
    * backend's default set when absent. */
   tools?: readonly string[];
   attribution: AgentAttribution;
+  /** The run's portfolio, signal_id and coin, bound on its tools whatever the model passes. */
+  binding?: RunBinding;
 }
 
 /**

@@ -1,6 +1,7 @@
 /** How a tool is defined: one file per tool, one `defineTool` call, listed in registry.ts. */
 import type { z } from 'zod';
 import type { Deps } from '../deps.js';
+import type { RunBinding } from '../signals/binding.js';
 
 export interface ToolAnnotations {
   readOnlyHint: boolean;
@@ -12,6 +13,8 @@ export interface ToolAnnotations {
 export interface ToolContext {
   /** Aborted when the client cancels the call or the connection closes. */
   signal: AbortSignal;
+  /** Set on the in-process server of an unattended analysis: the run's portfolio, signal_id and coin. */
+  binding?: RunBinding | undefined;
 }
 
 export interface ToolDefinition<I extends z.ZodRawShape = z.ZodRawShape, O extends z.ZodRawShape = z.ZodRawShape> {

@@ -8,6 +8,7 @@ import { CallToolRequestSchema, GetPromptRequestSchema, ListPromptsRequestSchema
 import { z } from 'zod';
 import { secretValues } from '../config.js';
 import type { Deps } from '../deps.js';
+import type { RunBinding } from '../signals/binding.js';
 import { AppError } from '../errors.js';
 import { createRedactor } from '../log.js';
 import { VERSION } from '../version.js';
@@ -34,6 +35,8 @@ export interface McpServerOptions {
   /** Mark every tool `_meta['anthropic/alwaysLoad']` so a Claude Code client never defers it behind
    * a tool search (the agent runner attaches the server in-process with this on). */
   alwaysLoad?: boolean;
+  /** The context of an unattended analysis run (agent runner): bound by the code, not the model. */
+  binding?: RunBinding;
 }
 
 interface PreparedTool {
@@ -187,7 +190,7 @@ export function createMcpServer(deps: Deps | Promise<Deps>, options: McpServerOp
           hint: 'see the tool input schema',
         });
       }
-      const value = await tool.def.handler(args.data, d, { signal: extra.signal });
+      const value = await tool.def.handler(args.data, d, { signal: extra.signal, binding: options.binding });
       const checked = tool.output.safeParse(value);
       if (!checked.success) {
         throw new AppError('INTERNAL', `Tool ${name} produced an answer outside its schema: ${describeInputError(checked.error)}`);

@@ -31,7 +31,7 @@ const DECLINE: FakeUsage = { input_tokens: 800, output_tokens: 30, cache_read_in
 /** $0.03 per run. */
 const PRICEY: FakeUsage = { input_tokens: 10_000, output_tokens: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 };
 
-type Plan = 'trade' | 'fail' | 'decline' | 'pricey';
+type Plan = 'trade' | 'fail' | 'decline' | 'pricey' | 'unbound' | 'misbound';
 
 let fake: FakeAnthropic;
 let desk: TestDesk;
@@ -66,11 +66,11 @@ function respond(req: RecordedRequest): FakeTurn {
     const [snapshot, sentiment] = task.results;
     if (!snapshot || !sentiment || snapshot.isError || sentiment.isError) return text('The tools failed; no signal.');
     const snap = JSON.parse(snapshot.text.split('\n')[0]!);
-    return {
-      kind: 'tool_use',
-      usage: SUBMIT,
-      tools: [submitFromSnapshot(task, snap, { analysis: 'Scripted: the snapshot and positioning agree with the move.', technical_score: 40, sentiment_score: 10 })],
-    };
+    const submit = submitFromSnapshot(task, snap, { analysis: 'Scripted: the snapshot and positioning agree with the move.', technical_score: 40, sentiment_score: 10 });
+    // A model that leaves the run's portfolio and signal_id out, or names others.
+    if (plan === 'unbound') delete submit.input.signal_id;
+    if (plan === 'misbound') Object.assign(submit.input, { portfolio: 'default', signal_id: 'model-made-this-up' });
+    return { kind: 'tool_use', usage: SUBMIT, tools: [submit] };
   }
   return text('Submitted.', WRAP_UP);
 }
@@ -191,6 +191,48 @@ describe('a cycle with the Claude analyst', () => {
     expect(report.pausedUntil).toBe(midnight);
     expect(report.stop?.reason).toContain(`analyses resume at ${midnight}`);
     await deps.db.deleteFrom('token_usage').where('provider', '=', 'perplexity').execute();
+  });
+});
+
+describe('the run decides where a signal lands', () => {
+  it('scan-movers --portfolio p2 books the model\'s signals on p2 under the cycle\'s signal_id, whatever the model passes', async () => {
+    desk.sim.clock.advance(1000);
+    fake.reset();
+    plans.clear();
+    assign = ['unbound', 'misbound'];
+    const { createPortfolio, findPortfolio } = await import('../../src/portfolio/portfolios.js');
+    await createPortfolio(deps, 'p2', 5000);
+    const child = await runBin(
+      ['scan-movers', '--once', '--portfolio', 'p2', '--max-movers', '2', '--concurrency', '1', '--json'],
+      {
+        DB_PATH: desk.config.DB_PATH!,
+        AGENT_DIR: join(dir, 'agent'),
+        EXCHANGE_BASE_URL: desk.sim.url,
+        EXCHANGE_RATE_LIMIT: 'false',
+        ANTHROPIC_API_KEY: 'sk-ant-test-key',
+        ANTHROPIC_BASE_URL: fake.url,
+        CLAUDE_MAX_RETRIES: '0',
+        ANALYST: 'claude',
+        LOG_LEVEL: 'warn',
+      },
+      { timeoutMs: 60_000 },
+    );
+    expect(child.code, child.stderr).toBe(0);
+    const report = JSON.parse(child.stdout) as CycleResult;
+    expect(report.portfolio).toBe('p2');
+    const p2 = (await findPortfolio(deps.db, 'p2'))!;
+    for (const plan of ['unbound', 'misbound'] as const) {
+      const mover = bySymbol(report, symbolOf(plan));
+      expect(mover.signal, `${plan}: ${mover.reason}`).not.toBeNull();
+      const row = await deps.db.selectFrom('movers_signals').selectAll().where('id', '=', mover.signal!.rowId).executeTakeFirstOrThrow();
+      expect(row.portfolio_id, plan).toBe(p2.id);
+      expect(row.signal_id, plan).toBe(signalIdFor(report.cycleId, mover.symbol));
+    }
+    // The model was told its values were ignored.
+    const answers = fake.messageRequests().flatMap((r) => toolResults(r)).map((t) => t.text);
+    expect(answers.some((t) => t.includes('portfolio \\"default\\" ignored') || t.includes('portfolio "default" ignored'))).toBe(true);
+    expect(answers.some((t) => t.includes('model-made-this-up') && t.includes('ignored'))).toBe(true);
+    expect(await deps.db.selectFrom('movers_signals').select('id').where('signal_id', '=', 'model-made-this-up').execute()).toEqual([]);
   });
 });
 

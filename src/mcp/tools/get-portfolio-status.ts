@@ -32,7 +32,9 @@ export const getPortfolioStatusTool = defineTool({
     warnings: z.array(z.string()).optional(),
   },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
-  handler: async ({ portfolio, symbol }, deps) => {
+  handler: async ({ portfolio: asked, symbol }, deps, { binding }) => {
+    // An unattended analysis reads the portfolio its run trades.
+    const portfolio = binding?.portfolio ?? asked;
     const { portfolio: name, asOf, positions, justClosed, halted, haltReason, breaker, warnings, ...account } = await (await import('../../portfolio/status.js')).getPortfolioStatus(deps, { portfolio, symbol });
     return { portfolio: name, asOf, account, positions, justClosed, halted, haltReason, breaker, ...(warnings ? { warnings } : {}) };
   },

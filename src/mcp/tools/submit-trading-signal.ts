@@ -35,7 +35,13 @@ export const submitTradingSignal = defineTool({
     fill: fillOut.nullable(),
     clamps: z.array(clampOut),
     numbers: numbersOut,
+    note: z.string().optional(),
   },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
-  handler: async (args, deps) => (await import('../../signals/submit.js')).submitSignal(deps, args),
+  handler: async (args, deps, { binding }) => {
+    const [{ submitSignal }, { bindSignal }] = await Promise.all([import('../../signals/submit.js'), import('../../signals/binding.js')]);
+    const bound = await bindSignal(deps, args, binding);
+    const outcome = await submitSignal(deps, bound.input);
+    return bound.note ? { ...outcome, note: bound.note } : outcome;
+  },
 });
