@@ -25,7 +25,9 @@ import { AppError, isAppError } from '../errors.js';
 import { DEFAULT_PORTFOLIO, requirePortfolio } from '../portfolio/portfolios.js';
 import type { SignalOutcome } from '../signals/submit.js';
 import { evaluateOutcomes } from '../outcomes/evaluate.js';
+import { entryBlock, type EntryBlock } from '../trading/entry-check.js';
 import { evaluatePortfolio } from '../trading/evaluate.js';
+import { countClosedBetween } from '../trading/ledger.js';
 import { readHalt } from '../trading/halt.js';
 import { NO_SPEND } from '../usage/agent-run.js';
 import { SpendGuard, type Reservation } from '../usage/spend-caps.js';
@@ -40,6 +42,7 @@ import {
   loadCycle,
   loadMovers,
   moverReport,
+  reopenCycle,
   storeScan,
   updateMover,
   type CycleParams,
@@ -157,223 +160,364 @@ function updateFrom(result: AnalysisResult, startedAt: number, finishedAt: numbe
   };
 }
 
-export async function runCycle(deps: Deps, options: CycleOptions): Promise<CycleResult> {
-  const { db, clock, config, log } = deps;
-  const { analyst } = options;
-  const now = clock.now();
-  const t0 = performance.now();
+/** What one run of a cycle knows once it has started (see `openCycle`). */
+interface CycleStart {
+  cycleId: string;
+  resumed: boolean;
+  /** Epoch ms the cycle first started (a resumed cycle keeps its original start). */
+  startedAt: number;
+  portfolio: { id: number; name: string };
+  daily: boolean;
+  params: CycleParams;
+}
+
+/** Validate the id, replay a completed cycle, refuse one running elsewhere, and record the start. */
+async function openCycle(deps: Deps, options: CycleOptions, now: number): Promise<CycleStart | { done: CycleResult }> {
+  const { db, config } = deps;
   const cycleId = options.cycleId ?? newCycleId(now);
   if (!CYCLE_ID.test(cycleId)) throw new AppError('INVALID_INPUT', 'A cycle id is 1-40 letters, digits, . _ or -', { hint: 'e.g. scan-20261120T123456Z-3fa1' });
   const existing = await loadCycle(db, cycleId);
   if (existing?.status === 'completed') {
-    return { ...(await cycleReport(db, cycleId))!, replayed: true, resumed: false, pausedUntil: null };
+    return { done: { ...(await cycleReport(db, cycleId))!, replayed: true, resumed: false, pausedUntil: null } };
   }
   if (existing?.status === 'running' && now - existing.heartbeat_at < STALE_MS) {
     throw new AppError('CONFLICT', `Cycle ${cycleId} is running in another process`, { hint: 'wait for it to finish; an interrupted cycle can be resumed a minute after its process ended' });
   }
-  const resumed = existing !== undefined;
-  const portfolio = options.portfolio ?? existing?.portfolio ?? DEFAULT_PORTFOLIO;
-  await requirePortfolio(deps, portfolio);
-  const daily = analyst.spends && (options.daily ?? existing?.daily === 1);
+  const portfolioName = options.portfolio ?? existing?.portfolio ?? DEFAULT_PORTFOLIO;
+  const portfolio = await requirePortfolio(deps, portfolioName);
+  const daily = options.analyst.spends && (options.daily ?? existing?.daily === 1);
   const params: CycleParams = {
     thresholdPct: options.thresholdPct ?? config.MOVERS_THRESHOLD_PCT,
     maxMovers: options.maxMovers ?? config.MAX_MOVERS,
     minTurnoverUsd: options.minTurnoverUsd ?? config.MIN_TURNOVER_USD,
     concurrency: daily ? 1 : (options.concurrency ?? config.SCAN_CONCURRENCY),
   };
-  if (existing) {
-    await db.updateTable('scan_cycles').set({ status: 'running', heartbeat_at: now, finished_at: null }).where('id', '=', cycleId).execute();
-  } else {
-    await insertCycle(db, { id: cycleId, startedAt: now, analyst: analyst.kind, daily, portfolio, params });
+  if (existing) await reopenCycle(db, cycleId, now);
+  else await insertCycle(db, { id: cycleId, startedAt: now, analyst: options.analyst.kind, daily, portfolio: portfolio.name, params });
+  return { cycleId, resumed: existing !== undefined, startedAt: existing?.started_at ?? now, portfolio: { id: portfolio.id, name: portfolio.name }, daily, params };
+}
+
+export async function runCycle(deps: Deps, options: CycleOptions): Promise<CycleResult> {
+  const opened = await openCycle(deps, options, deps.clock.now());
+  if ('done' in opened) return opened.done;
+  return new CycleRun(deps, options, opened).run();
+}
+
+/** A promise and the function that resolves it (Promise.withResolvers needs Node 22). */
+function signalOnce(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+/** A small FIFO lock: the entry check and the claim of a position slot happen as one step. */
+function exclusive(): <T>(fn: () => Promise<T>) => Promise<T> {
+  let chain: Promise<unknown> = Promise.resolve();
+  return (fn) => {
+    const result = chain.then(fn);
+    chain = result.catch(() => undefined);
+    return result;
+  };
+}
+
+class CycleRun {
+  private readonly log;
+  private readonly t0 = performance.now();
+  private stopState: { code: string; reason: string; until: number | null } | null = null;
+  private readonly extraErrors: Record<string, number> = {};
+  private warned = false;
+  private done = 0;
+  private total = 0;
+  /** Analyses started (or about to start) that may still open a position. */
+  private claimed = 0;
+  private readonly checkInOrder = exclusive();
+  /** Resolves when the next analysis ends (a claimed slot may have come free). */
+  private settled = signalOnce();
+  private readonly guard: SpendGuard | null;
+
+  constructor(
+    private readonly deps: Deps,
+    private readonly options: CycleOptions,
+    private readonly c: CycleStart,
+  ) {
+    this.log = deps.log.child({ component: 'scanner', cycle: c.cycleId });
+    this.guard = options.analyst.spends ? new SpendGuard(deps, c.startedAt) : null;
   }
-  const emit = (event: CycleEvent): void => {
+
+  private emit(event: CycleEvent): void {
     try {
-      options.onEvent?.(event);
+      this.options.onEvent?.(event);
     } catch (error) {
-      log.warn('cycle event handler failed', { error });
+      this.deps.log.warn('cycle event handler failed', { error });
     }
-  };
-  const clog = log.child({ component: 'scanner', cycle: cycleId });
-  emit({ type: 'start', cycleId, resumed, analyst: analyst.kind });
+  }
 
-  const timer = setInterval(() => void heartbeat(db, cycleId, clock.now()).catch(() => undefined), HEARTBEAT_MS);
-  timer.unref();
-  let stopState: { code: string; reason: string; until: number | null } | null = null;
-  const stopWith = (code: string, reason: string, until: number | null = null): void => {
-    if (stopState) return;
-    stopState = { code, reason, until };
-    clog.info('no further analyses this cycle', { code, reason });
-    emit({ type: 'paused', code, reason, until });
-  };
-  const extraErrors: Record<string, number> = {};
-  let positionsClosed = 0;
-  let warned = false;
+  private stopWith(code: string, reason: string, until: number | null = null): void {
+    if (this.stopState) return;
+    this.stopState = { code, reason, until };
+    this.log.info('no further analyses this cycle', { code, reason });
+    this.emit({ type: 'paused', code, reason, until });
+  }
 
-  try {
-    let rows: MoverRow[] = resumed ? await loadMovers(db, cycleId) : [];
-    if (rows.length === 0) {
-      try {
-        const scan = await scanMovers(deps, { limit: params.maxMovers, thresholdPct: params.thresholdPct, minTurnoverUsd: params.minTurnoverUsd, portfolio });
-        const scanParams: CycleParams = { ...params, tradable: scan.tradable, held: scan.held };
-        await storeScan(
-          db,
-          cycleId,
-          { scanned: scan.scanned, found: scan.found, held: scan.held.length, params: scanParams },
-          scan.items.map((mover, i) => ({ mover, rank: i + 1, signalId: signalIdFor(cycleId, mover.symbol) })),
-          analyst.kind,
-        );
-        rows = await loadMovers(db, cycleId);
-        emit({ type: 'scanned', scanned: scan.scanned, found: scan.found, held: scan.held.length, total: rows.length });
-      } catch (error) {
-        if (!isAppError(error)) throw error;
-        extraErrors[`scan:${error.code}`] = 1;
-        stopWith(error.code, `the scan failed: ${error.message}`);
-        emit({ type: 'error', stage: 'scan', code: error.code, message: error.message });
-      }
-    } else {
-      const c = (await loadCycle(db, cycleId))!;
-      emit({ type: 'scanned', scanned: c.scanned, found: c.movers_found, held: c.movers_held, total: rows.length });
-    }
-
-    const todo = rows.filter((r) => !FINAL_OUTCOMES.includes(r.outcome));
-    const guard = analyst.spends ? new SpendGuard(deps, now) : null;
-    const total = rows.length;
-    let done = rows.length - todo.length;
-    let running = 0;
-
-    const finishMover = async (row: MoverRow, update: MoverUpdate): Promise<void> => {
-      await updateMover(db, cycleId, row.symbol, update);
-      done += 1;
-      const fresh = (await loadMovers(db, cycleId)).find((r) => r.symbol === row.symbol)!;
-      emit({ type: 'analysis_done', mover: moverReport(fresh), total, running, done });
-    };
-
-    await runPool(todo, params.concurrency, async (row) => {
-      if (options.stop?.aborted || options.abort?.aborted) stopWith('STOPPED', 'stopped on request: the analyses in flight finished, the rest were not started');
-      if (stopState) return;
-      const halt = await readHalt(db);
-      if (halt.halted) {
-        stopWith('HALTED', `trading is halted${halt.reason ? ` (${halt.reason})` : ''}: no further analyses or submissions`);
-        return;
-      }
-      const prior = await storedSignal(deps, row.signal_id);
-      if (prior) {
-        const t = clock.now();
-        await finishMover(row, {
-          outcome: prior.status,
-          code: prior.code,
-          reason: prior.reason,
-          analyst: row.analyst,
-          signalRowId: prior.rowId,
-          direction: prior.direction,
-          confidence: prior.confidence,
-          replayed: true,
-          sessionId: row.session_id,
-          turns: row.turns,
-          tokens: { input: row.tokens_input, output: row.tokens_output, cacheRead: row.cache_read_tokens, cacheWrite: row.cache_write_tokens },
-          costUsd: row.cost_usd,
-          durationMs: 0,
-          startedAt: t,
-          finishedAt: t,
-        });
-        return;
-      }
-      let reservation: Reservation | null = null;
-      if (guard) {
-        reservation = await guard.reserve();
-        if (!reservation.ok) {
-          stopWith(reservation.scope === 'requests' ? 'RATE_LIMITED' : 'BUDGET_EXCEEDED', reservation.message, reservation.until);
-          return;
-        }
-        if (reservation.warning && !warned) {
-          warned = true;
-          clog.warn('request window past the warning threshold', { message: reservation.warning });
-          emit({ type: 'rate_warning', message: reservation.warning });
-        }
-        // The cap may have been reached, or a stop requested, while this reservation waited.
-        if (stopState || options.stop?.aborted) {
-          reservation.release(NO_SPEND);
-          return;
-        }
-      }
-      const startedAt = clock.now();
-      running += 1;
-      emit({ type: 'analysis_start', symbol: row.symbol, rank: row.rank, total, running, done });
-      let result: AnalysisResult | undefined;
-      try {
-        result = await analyst.analyse({
-          kind: 'mover',
-          symbol: row.symbol,
-          operation: options.operation ?? 'scanner',
-          signalId: row.signal_id,
-          direction: row.change_24h_pct >= 0 ? 'gainer' : 'loser',
-          change24hPct: row.change_24h_pct,
-          cycleId,
-          portfolio,
-          daily,
-          budgetUsd: reservation?.ok ? reservation.budgetUsd : config.MAX_BUDGET_USD,
-          signal: options.abort,
-        });
-      } catch (error) {
-        const ref = randomBytes(3).toString('hex');
-        clog.error('analysis failed unexpectedly', { symbol: row.symbol, ref, error });
-        result = {
-          outcome: 'error',
-          code: 'INTERNAL',
-          reason: `unexpected failure (ref ${ref})`,
-          analyst: analyst.kind,
-          spend: analyst.spends ? { ...NO_SPEND, exact: false } : NO_SPEND,
-          sessionId: null,
-          turns: null,
-          durationMs: 0,
-          text: '',
-          tools: [],
-        };
-      } finally {
-        running -= 1;
-      }
-      if (reservation?.ok) reservation.release(result.spend);
-      if (result.outcome === 'skipped' && result.code === 'HALTED') stopWith('HALTED', result.reason);
-      await finishMover(row, updateFrom(result, startedAt, clock.now()));
-    });
-
+  async run(): Promise<CycleResult> {
+    const { db, clock } = this.deps;
+    const { cycleId } = this.c;
+    this.emit({ type: 'start', cycleId, resumed: this.c.resumed, analyst: this.options.analyst.kind });
+    const timer = setInterval(() => void heartbeat(db, cycleId, clock.now()).catch(() => undefined), HEARTBEAT_MS);
+    timer.unref();
     try {
-      const evaluation = await evaluatePortfolio(deps, portfolio);
-      positionsClosed = evaluation.closed.length;
-      emit({ type: 'evaluated', closed: positionsClosed });
+      // Stops and targets first: a position closed now frees its symbol and its slot for this scan.
+      await this.evaluate();
+      const rows = await this.scan();
+      const todo = rows.filter((r) => !FINAL_OUTCOMES.includes(r.outcome));
+      this.total = rows.length;
+      this.done = rows.length - todo.length;
+      await runPool(todo, this.c.params.concurrency, (row) => this.mover(row));
+      await this.evaluate();
+      // Bring the signal scorecard up to date; market faults leave signals pending, never fail the cycle.
+      await evaluateOutcomes(this.deps).catch((error: unknown) => this.deps.log.warn('signal outcomes not brought up to date', { error }));
+      return await this.finish();
+    } catch (error) {
+      await this.end('failed', isAppError(error) ? error.code : 'INTERNAL', 'the cycle failed').catch(() => undefined);
+      throw error;
+    } finally {
+      clearInterval(timer);
+    }
+  }
+
+  /** The movers of this cycle: scanned now, or the stored ones of a resumed cycle. */
+  private async scan(): Promise<MoverRow[]> {
+    const { db } = this.deps;
+    const { cycleId, params } = this.c;
+    const stored = this.c.resumed ? await loadMovers(db, cycleId) : [];
+    if (stored.length > 0) {
+      const c = (await loadCycle(db, cycleId))!;
+      this.emit({ type: 'scanned', scanned: c.scanned, found: c.movers_found, held: c.movers_held, total: stored.length });
+      return stored;
+    }
+    try {
+      const scan = await scanMovers(this.deps, { limit: params.maxMovers, thresholdPct: params.thresholdPct, minTurnoverUsd: params.minTurnoverUsd, portfolio: this.c.portfolio.name });
+      const scanParams: CycleParams = { ...params, tradable: scan.tradable, held: scan.held };
+      await storeScan(
+        db,
+        cycleId,
+        { scanned: scan.scanned, found: scan.found, held: scan.held.length, params: scanParams },
+        scan.items.map((mover, i) => ({ mover, rank: i + 1, signalId: signalIdFor(cycleId, mover.symbol) })),
+        this.options.analyst.kind,
+      );
+      const rows = await loadMovers(db, cycleId);
+      this.emit({ type: 'scanned', scanned: scan.scanned, found: scan.found, held: scan.held.length, total: rows.length });
+      return rows;
     } catch (error) {
       if (!isAppError(error)) throw error;
-      extraErrors[`evaluate:${error.code}`] = 1;
-      emit({ type: 'error', stage: 'evaluate', code: error.code, message: error.message });
+      this.extraErrors[`scan:${error.code}`] = 1;
+      this.stopWith(error.code, `the scan failed: ${error.message}`);
+      this.emit({ type: 'error', stage: 'scan', code: error.code, message: error.message });
+      return [];
     }
-    // Bring the signal scorecard up to date; market faults leave signals pending, never fail the cycle.
-    await evaluateOutcomes(deps).catch((error: unknown) => deps.log.warn('signal outcomes not brought up to date', { error }));
-
-    const stopped = Boolean(options.stop?.aborted || options.abort?.aborted);
-    const end = stopState as { code: string; reason: string; until: number | null } | null;
-    await finishCycle(db, cycleId, {
-      status: stopped ? 'stopped' : 'completed',
-      finishedAt: clock.now(),
-      durationMs: Math.round(performance.now() - t0),
-      positionsClosed,
-      stopCode: end?.code ?? (stopped ? 'STOPPED' : null),
-      stopReason: end?.reason ?? (stopped ? 'stopped on request' : null),
-      extraErrors,
-    });
-    const report = (await cycleReport(db, cycleId))!;
-    return { ...report, replayed: false, resumed, pausedUntil: end?.until ? new Date(end.until).toISOString() : null };
-  } catch (error) {
-    await finishCycle(db, cycleId, {
-      status: 'failed',
-      finishedAt: clock.now(),
-      durationMs: Math.round(performance.now() - t0),
-      positionsClosed,
-      stopCode: isAppError(error) ? error.code : 'INTERNAL',
-      stopReason: 'the cycle failed',
-      extraErrors,
-    }).catch(() => undefined);
-    throw error;
-  } finally {
-    clearInterval(timer);
   }
+
+  /** Evaluate the open positions (stops, targets, funding); a symbol whose data fails keeps its last mark. */
+  private async evaluate(): Promise<void> {
+    try {
+      const evaluation = await evaluatePortfolio(this.deps, { id: this.c.portfolio.id });
+      this.emit({ type: 'evaluated', closed: evaluation.closed.length });
+    } catch (error) {
+      if (!isAppError(error)) throw error;
+      this.extraErrors[`evaluate:${error.code}`] = 1;
+      this.emit({ type: 'error', stage: 'evaluate', code: error.code, message: error.message });
+    }
+  }
+
+  private async finishMover(row: MoverRow, update: MoverUpdate): Promise<void> {
+    await updateMover(this.deps.db, this.c.cycleId, row.symbol, update);
+    this.done += 1;
+    const fresh = (await loadMovers(this.deps.db, this.c.cycleId)).find((r) => r.symbol === row.symbol)!;
+    this.emit({ type: 'analysis_done', mover: moverReport(fresh), total: this.total, running: this.claimed, done: this.done });
+  }
+
+  /** Whether this mover may be analysed now: the stop request, the halt switch, a stored decision. */
+  private async mayStart(row: MoverRow): Promise<boolean> {
+    const { options } = this;
+    if (options.stop?.aborted || options.abort?.aborted) this.stopWith('STOPPED', 'stopped on request: the analyses in flight finished, the rest were not started');
+    if (this.stopState) return false;
+    const halt = await readHalt(this.deps.db);
+    if (halt.halted) {
+      this.stopWith('HALTED', `trading is halted${halt.reason ? ` (${halt.reason})` : ''}: no further analyses or submissions`);
+      return false;
+    }
+    const prior = await storedSignal(this.deps, row.signal_id);
+    if (!prior) return true;
+    const t = this.deps.clock.now();
+    await this.finishMover(row, {
+      outcome: prior.status,
+      code: prior.code,
+      reason: prior.reason,
+      analyst: row.analyst,
+      signalRowId: prior.rowId,
+      direction: prior.direction,
+      confidence: prior.confidence,
+      replayed: true,
+      sessionId: row.session_id,
+      turns: row.turns,
+      tokens: { input: row.tokens_input, output: row.tokens_output, cacheRead: row.cache_read_tokens, cacheWrite: row.cache_write_tokens },
+      costUsd: row.cost_usd,
+      durationMs: 0,
+      startedAt: t,
+      finishedAt: t,
+    });
+    return false;
+  }
+
+  /**
+   * No analysis that cannot trade: before paying for one, check that a trade could follow (see
+   * trading/entry-check.ts). A full portfolio waits for an analysis in flight to end (its slot may
+   * come free); any other block skips the mover with its reason code. On success a slot is claimed.
+   */
+  private async claimEntry(row: MoverRow): Promise<EntryBlock | null> {
+    for (;;) {
+      const settled = this.settled.promise;
+      const block = await this.checkInOrder(async () => {
+        const market = await this.deps.market.resolveSymbol(row.symbol);
+        const found = await entryBlock(this.deps, { portfolioId: this.c.portfolio.id, market, price: row.last_price, inFlight: this.claimed });
+        if (!found) this.claimed += 1;
+        return found;
+      });
+      if (block?.code !== 'MAX_POSITIONS' || this.claimed === 0) return block;
+      await settled;
+    }
+  }
+
+  private releaseClaim(): void {
+    this.claimed -= 1;
+    const settled = this.settled;
+    this.settled = signalOnce();
+    settled.resolve();
+  }
+
+  private async mover(row: MoverRow): Promise<void> {
+    if (!(await this.mayStart(row))) return;
+    let block: EntryBlock | null;
+    try {
+      block = await this.claimEntry(row);
+    } catch (error) {
+      if (!isAppError(error)) throw error;
+      return this.finishMover(row, skippedUpdate(row, error.code, error.message, this.deps.clock.now()));
+    }
+    if (block) return this.finishMover(row, skippedUpdate(row, block.code, `not analysed: ${block.message}`, this.deps.clock.now()));
+    try {
+      const result = await this.analyse(row);
+      if (result) await this.finishMover(row, updateFrom(result.analysis, result.startedAt, this.deps.clock.now()));
+    } finally {
+      this.releaseClaim();
+    }
+  }
+
+  /** Reserve spend, run the analyst, release the reservation; null when a cap kept it from starting. */
+  private async analyse(row: MoverRow): Promise<{ analysis: AnalysisResult; startedAt: number } | null> {
+    const { deps, options } = this;
+    let reservation: Reservation | null = null;
+    if (this.guard) {
+      reservation = await this.guard.reserve();
+      if (!reservation.ok) {
+        this.stopWith(reservation.scope === 'requests' ? 'RATE_LIMITED' : 'BUDGET_EXCEEDED', reservation.message, reservation.until);
+        return null;
+      }
+      if (reservation.warning && !this.warned) {
+        this.warned = true;
+        this.log.warn('request window past the warning threshold', { message: reservation.warning });
+        this.emit({ type: 'rate_warning', message: reservation.warning });
+      }
+      // The cap may have been reached, or a stop requested, while this reservation waited.
+      if (this.stopState || options.stop?.aborted) {
+        reservation.release(NO_SPEND);
+        return null;
+      }
+    }
+    const startedAt = deps.clock.now();
+    this.emit({ type: 'analysis_start', symbol: row.symbol, rank: row.rank, total: this.total, running: this.claimed, done: this.done });
+    const analysis = await this.runAnalyst(row, reservation?.ok ? reservation.budgetUsd : deps.config.MAX_BUDGET_USD);
+    if (reservation?.ok) reservation.release(analysis.spend);
+    if (analysis.outcome === 'skipped' && analysis.code === 'HALTED') this.stopWith('HALTED', analysis.reason);
+    return { analysis, startedAt };
+  }
+
+  private async runAnalyst(row: MoverRow, budgetUsd: number): Promise<AnalysisResult> {
+    const { analyst } = this.options;
+    try {
+      return await analyst.analyse({
+        kind: 'mover',
+        symbol: row.symbol,
+        operation: this.options.operation ?? 'scanner',
+        signalId: row.signal_id,
+        direction: row.change_24h_pct >= 0 ? 'gainer' : 'loser',
+        change24hPct: row.change_24h_pct,
+        cycleId: this.c.cycleId,
+        portfolio: this.c.portfolio.name,
+        daily: this.c.daily,
+        budgetUsd,
+        signal: this.options.abort,
+      });
+    } catch (error) {
+      const ref = randomBytes(3).toString('hex');
+      this.log.error('analysis failed unexpectedly', { symbol: row.symbol, ref, error });
+      return {
+        outcome: 'error',
+        code: 'INTERNAL',
+        reason: `unexpected failure (ref ${ref})`,
+        analyst: analyst.kind,
+        spend: analyst.spends ? { ...NO_SPEND, exact: false } : NO_SPEND,
+        sessionId: null,
+        turns: null,
+        durationMs: 0,
+        text: '',
+        tools: [],
+      };
+    }
+  }
+
+  private async end(status: 'completed' | 'stopped' | 'failed', stopCode: string | null, stopReason: string | null): Promise<void> {
+    const { db, clock } = this.deps;
+    const finishedAt = clock.now();
+    await finishCycle(db, this.c.cycleId, {
+      status,
+      finishedAt,
+      durationMs: Math.round(performance.now() - this.t0),
+      // Every position of the portfolio closed while the cycle ran, by whichever evaluation booked it.
+      positionsClosed: await countClosedBetween(db, this.c.portfolio.id, this.c.startedAt, finishedAt),
+      stopCode,
+      stopReason,
+      extraErrors: this.extraErrors,
+    });
+  }
+
+  private async finish(): Promise<CycleResult> {
+    const { options } = this;
+    const stopped = Boolean(options.stop?.aborted || options.abort?.aborted);
+    const end = this.stopState;
+    await this.end(stopped ? 'stopped' : 'completed', end?.code ?? (stopped ? 'STOPPED' : null), end?.reason ?? (stopped ? 'stopped on request' : null));
+    const report = (await cycleReport(this.deps.db, this.c.cycleId))!;
+    return { ...report, replayed: false, resumed: this.c.resumed, pausedUntil: end?.until ? new Date(end.until).toISOString() : null };
+  }
+}
+
+/** A mover not analysed, with the code saying why (MAX_POSITIONS, COOLDOWN, EXPOSURE_CAP, ...). */
+function skippedUpdate(row: MoverRow, code: string, reason: string, at: number): MoverUpdate {
+  return {
+    outcome: 'skipped',
+    code,
+    reason,
+    analyst: row.analyst,
+    signalRowId: null,
+    direction: null,
+    confidence: null,
+    replayed: false,
+    sessionId: null,
+    turns: null,
+    tokens: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
+    costUsd: '0',
+    durationMs: 0,
+    startedAt: at,
+    finishedAt: at,
+  };
 }

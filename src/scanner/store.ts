@@ -136,6 +136,11 @@ export async function updateMover(db: Kysely<DB>, cycleId: string, symbol: strin
     .execute();
 }
 
+/** An interrupted cycle taken up again: running, with a fresh heartbeat. */
+export async function reopenCycle(db: Kysely<DB>, cycleId: string, now: number): Promise<void> {
+  await db.updateTable('scan_cycles').set({ status: 'running', heartbeat_at: now, finished_at: null }).where('id', '=', cycleId).execute();
+}
+
 export async function heartbeat(db: Kysely<DB>, cycleId: string, now: number): Promise<void> {
   await db.updateTable('scan_cycles').set({ heartbeat_at: now }).where('id', '=', cycleId).where('status', '=', 'running').execute();
 }

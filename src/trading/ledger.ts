@@ -241,6 +241,23 @@ export async function bookClose(tx: Kysely<DB>, position: PositionRow, c: CloseB
   };
 }
 
+/**
+ * Positions of a portfolio closed (booked) between `from` and `to`, epoch ms inclusive. A close
+ * books `last_evaluated_at` at the time of booking (the exit itself may be dated earlier, at the
+ * candle that hit the level).
+ */
+export async function countClosedBetween(db: Kysely<DB>, portfolioId: number, from: number, to: number): Promise<number> {
+  const row = await db
+    .selectFrom('paper_positions')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('portfolio_id', '=', portfolioId)
+    .where('status', '=', 'closed')
+    .where('last_evaluated_at', '>=', from)
+    .where('last_evaluated_at', '<=', to)
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
 export async function openPositions(db: Kysely<DB>, portfolioId: number): Promise<PositionRow[]> {
   return db.selectFrom('paper_positions').selectAll().where('portfolio_id', '=', portfolioId).where('status', '=', 'open').orderBy('id').execute();
 }

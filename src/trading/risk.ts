@@ -143,7 +143,8 @@ export type Decision =
       numbers: Numbers;
     };
 
-const reject = (code: RejectCode, message: string, numbers: Numbers = {}): Decision => ({ kind: 'rejected', code, message, numbers });
+const rejection = (code: RejectCode, message: string, numbers: Numbers = {}): Extract<Decision, { kind: 'rejected' }> => ({ kind: 'rejected', code, message, numbers });
+const reject: (code: RejectCode, message: string, numbers?: Numbers) => Decision = rejection;
 
 const round2 = (d: Dec): number => d.toDecimalPlaces(2).toNumber();
 
@@ -161,6 +162,41 @@ export function liquidationPrice(direction: Direction, entry: Dec, leverage: Dec
   const mmr = toDec(mmrPct).div(100);
   const inv = new Dec(1).div(leverage);
   return direction === 'long' ? entry.times(new Dec(1).minus(inv).plus(mmr)) : entry.times(new Dec(1).plus(inv).minus(mmr));
+}
+
+/**
+ * The gates that need no signal and no market: the halt switch, the daily-loss breaker, the
+ * cooldown after a stop-out on the symbol, one position per symbol, and the open-position limit.
+ * A rejection with its code, or null when a new entry on `symbol` may go ahead.
+ */
+export function portfolioGates(limits: RiskLimits, state: RiskState, symbol: string): Extract<Decision, { kind: 'rejected' }> | null {
+  if (state.halted) return rejection('HALTED', `trading is halted${state.haltReason ? `: ${state.haltReason}` : ''}; resume with \`cctrader resume\``);
+  const breaker = dailyBreaker(state.balance, state.realizedToday, limits.dailyLossLimitPct);
+  if (breaker.tripped) {
+    return rejection('DAILY_LOSS_BREAKER', 'the daily loss limit is reached: no new entries until 00:00 UTC', {
+      realizedToday: usd(state.realizedToday),
+      limit: usd(breaker.limit),
+      dailyLossLimitPct: limits.dailyLossLimitPct,
+    });
+  }
+  if (state.lastStopOutAt !== null && limits.cooldownMinutes > 0) {
+    const until = state.lastStopOutAt + limits.cooldownMinutes * 60_000;
+    if (state.now < until) {
+      return rejection('COOLDOWN', `${symbol} was stopped out recently; no new entry on it until the cooldown ends`, {
+        stoppedOutAt: new Date(state.lastStopOutAt).toISOString(),
+        until: new Date(until).toISOString(),
+        cooldownMinutes: limits.cooldownMinutes,
+      });
+    }
+  }
+  if (state.open.some((p) => p.symbol === symbol)) return rejection('DUPLICATE_SYMBOL', `a position on ${symbol} is already open (one per symbol)`);
+  if (state.open.length >= limits.maxOpenPositions) {
+    return rejection('MAX_POSITIONS', 'the maximum number of open positions is reached', {
+      open: state.open.length,
+      maxOpenPositions: limits.maxOpenPositions,
+    });
+  }
+  return null;
 }
 
 /**
@@ -193,32 +229,8 @@ export function decide(limits: RiskLimits, signal: SignalLevels, state: RiskStat
   if (!long && limits.marketType === 'spot') return reject('SHORT_NOT_SUPPORTED', 'spot markets cannot be shorted (MARKET_TYPE=spot)');
 
   // 3. Portfolio-wide switches and protections.
-  if (state.halted) return reject('HALTED', `trading is halted${state.haltReason ? `: ${state.haltReason}` : ''}; resume with \`cctrader resume\``);
-  const breaker = dailyBreaker(state.balance, state.realizedToday, limits.dailyLossLimitPct);
-  if (breaker.tripped) {
-    return reject('DAILY_LOSS_BREAKER', 'the daily loss limit is reached: no new entries until 00:00 UTC', {
-      realizedToday: usd(state.realizedToday),
-      limit: usd(breaker.limit),
-      dailyLossLimitPct: limits.dailyLossLimitPct,
-    });
-  }
-  if (state.lastStopOutAt !== null && limits.cooldownMinutes > 0) {
-    const until = state.lastStopOutAt + limits.cooldownMinutes * 60_000;
-    if (state.now < until) {
-      return reject('COOLDOWN', `${symbol} was stopped out recently; no new entry on it until the cooldown ends`, {
-        stoppedOutAt: new Date(state.lastStopOutAt).toISOString(),
-        until: new Date(until).toISOString(),
-        cooldownMinutes: limits.cooldownMinutes,
-      });
-    }
-  }
-  if (state.open.some((p) => p.symbol === symbol)) return reject('DUPLICATE_SYMBOL', `a position on ${symbol} is already open (one per symbol)`);
-  if (state.open.length >= limits.maxOpenPositions) {
-    return reject('MAX_POSITIONS', 'the maximum number of open positions is reached', {
-      open: state.open.length,
-      maxOpenPositions: limits.maxOpenPositions,
-    });
-  }
+  const blocked = portfolioGates(limits, state, symbol);
+  if (blocked) return blocked;
   if (!market) return { kind: 'continue' };
   if (!market.active) return reject('MARKET_INACTIVE', `${symbol} is not trading on the exchange`);
 

@@ -194,6 +194,23 @@ describe('a cycle with the Claude analyst', () => {
   });
 });
 
+describe('no paid analysis that cannot trade', () => {
+  it('with every position slot taken, the movers are skipped with MAX_POSITIONS and no model request is made', async () => {
+    desk.sim.clock.advance(1000);
+    fake.reset();
+    const { createPortfolio } = await import('../../src/portfolio/portfolios.js');
+    await createPortfolio(deps, 'one-slot', 10_000);
+    const price = (await desk.call('get_current_price', { symbol: 'BTC/USDT' })).data.last as number;
+    const open = await desk.call('submit_trading_signal', { symbol: 'BTC/USDT', direction: 'long', confidence: 80, entry_price: price, stop_loss: Math.round(price * 0.98), take_profit: Math.round(price * 1.05), analysis: 'fill the slot', portfolio: 'one-slot' });
+    expect(open.data?.status, open.text).toBe('executed');
+    const full: Deps = { ...deps, config: { ...deps.config, MAX_OPEN_POSITIONS: 1 } };
+    const report = await runCycle(full, { analyst: new ClaudeAnalyst(full, createClaudeAgent(desk.app, { baseEnv: childEnv({}) })), portfolio: 'one-slot', maxMovers: 3 });
+    expect(fake.messageRequests()).toHaveLength(0);
+    expect(report.costUsd).toBe(0);
+    expect(report.movers.map((m) => `${m.outcome} ${m.code}`)).toEqual(['skipped MAX_POSITIONS', 'skipped MAX_POSITIONS', 'skipped MAX_POSITIONS']);
+  });
+});
+
 describe('the run decides where a signal lands', () => {
   it('scan-movers --portfolio p2 books the model\'s signals on p2 under the cycle\'s signal_id, whatever the model passes', async () => {
     desk.sim.clock.advance(1000);

@@ -78,7 +78,9 @@ describe('scan-movers', () => {
 
   it('Ctrl-C finishes the analysis in flight, saves the cycle and exits', async () => {
     let sent = false;
-    const r = await cli(['scan-movers', '--json', '--concurrency', '1', '--interval', '3600'], {
+    // A portfolio of its own, with free position slots (the cycles above filled the default one).
+    expect((await cli(['portfolio', 'create', 'ctrl-c'])).code).toBe(0);
+    const r = await cli(['scan-movers', '--json', '--concurrency', '1', '--interval', '3600', '--portfolio', 'ctrl-c'], {
       onStderr: (text, interrupt) => {
         if (!sent && text.startsWith('analysing')) {
           sent = true;

@@ -67,7 +67,13 @@ describe('a rules-analyst cycle', () => {
     expect(report.scanned).toBe(30);
     expect(report.moversFound).toBeGreaterThanOrEqual(6);
     expect(report.movers).toHaveLength(Math.min(report.moversFound, 20));
-    expect(report.analysed).toBe(report.movers.length);
+    // No analysis that cannot trade: once the portfolio is full, the rest are skipped unanalysed.
+    expect(report.analysed).toBeGreaterThan(0);
+    expect(report.analysed + report.skipped).toBe(report.movers.length);
+    const skipped = report.movers.filter((m) => m.outcome === 'skipped');
+    expect(skipped.length).toBeGreaterThan(0);
+    for (const m of skipped) expect(m).toMatchObject({ code: 'MAX_POSITIONS', signal: null });
+    expect(report.rejectedByCode.MAX_POSITIONS).toBeUndefined();
     expect(report.errors).toBe(0);
     expect(report.signals).toBeGreaterThan(0);
     expect(report.executed).toBeGreaterThan(0);
@@ -107,7 +113,7 @@ describe('a rules-analyst cycle', () => {
       recorded: report.recorded,
       no_signal: report.noSignal,
       errors: 0,
-      skipped: 0,
+      skipped: report.skipped,
       cost_usd: '0',
     });
     expect(JSON.parse(row.rejected_by_code)).toEqual(report.rejectedByCode);
@@ -173,7 +179,7 @@ describe('failures and stops', () => {
       expect(failed.reason).not.toMatch(/<html|Bad Gateway|Internal Server Error/i);
       expect(report.errors).toBe(1);
       expect(report.errorsByCode).toEqual({ UPSTREAM_UNAVAILABLE: 1 });
-      expect(report.analysed).toBe(report.movers.length);
+      expect(report.analysed + report.skipped).toBe(report.movers.length);
       expect(report.executed).toBeGreaterThan(0);
     } finally {
       desk.sim.faults.clear();

@@ -102,6 +102,24 @@ describe('one symbol failing', () => {
   });
 });
 
+describe('a scan cycle', () => {
+  it("analyses and trades its movers while a held coin's data fails", async () => {
+    const d = await open();
+    const { RulesAnalyst } = await import('../../src/agent/rules-analyst.js');
+    const { runCycle } = await import('../../src/scanner/cycle.js');
+    const { scanMovers } = await import('../../src/scanner/momentum.js');
+    const movers = new Set((await scanMovers(d.app.deps)).items.map((m) => m.symbol));
+    const held = ['BTC/USDT:USDT', 'ETH/USDT:USDT', 'SOL/USDT:USDT'].find((s) => !movers.has(s))!;
+    await buy(d, held);
+    d.sim.faults.inject({ kind: 'http500', symbol: held.split(':')[0]!.replace('/', ''), count: Number.POSITIVE_INFINITY });
+    d.sim.clock.advance(MIN);
+    const report = await runCycle(d.app.deps, { analyst: new RulesAnalyst(d.app.deps) });
+    expect(report.status).toBe('completed');
+    expect(report.errors).toBe(0);
+    expect(report.executed).toBeGreaterThan(0);
+  });
+});
+
 describe('the exchange down altogether', () => {
   it('status, P&L and risk answer from stored state with a warning; halt and resume work; due stops are booked when data returns', async () => {
     const d = await open();
