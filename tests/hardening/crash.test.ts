@@ -381,8 +381,11 @@ describe('recovery of the cycles a kill interrupted', () => {
 
   it('a start that finds several dead cycles (quick restarts, each killed in turn) resumes the newest and closes every other one', async () => {
     const dead: string[] = [];
+    // A portfolio of its own, with free slots (the test above filled the default one), so that the movers are analysed.
+    const setup = await inProcess();
+    await createPortfolio(setup.deps, 'several', 10_000).finally(() => setup.close());
     for (let i = 0; i < 2; i++) {
-      const child = startChild(['scan-movers', '--json', '--interval', '600'], env, sim.clock.now() - Date.now());
+      const child = startChild(['scan-movers', '--json', '--interval', '600', '--portfolio', 'several'], env, sim.clock.now() - Date.now());
       expect(await waitFor(child, (l) => l.startsWith('analysing'), 15_000), child.lines.join('\n')).toBeGreaterThanOrEqual(0);
       await child.kill();
       sim.clock.advance(2_000);
