@@ -17,9 +17,11 @@ export async function readHalt(db: Kysely<DB>): Promise<HaltState> {
   return { halted: true, reason: row.reason, since: new Date(row.updated_at).toISOString() };
 }
 
+/** Halt or resume. Halting again without a reason keeps the reason the halt in force was given. */
 export async function setHalt(deps: Pick<Deps, 'db' | 'clock'>, halted: boolean, reason?: string): Promise<HaltState> {
   const now = deps.clock.now();
-  const values = { halted: halted ? 1 : 0, reason: halted ? (reason?.slice(0, 200) ?? null) : null, updated_at: now };
+  const kept = halted && reason === undefined ? (await readHalt(deps.db)).reason : null;
+  const values = { halted: halted ? 1 : 0, reason: halted ? (reason?.slice(0, 200) ?? kept) : null, updated_at: now };
   await deps.db
     .insertInto('trading_halt')
     .values({ id: 1, ...values })

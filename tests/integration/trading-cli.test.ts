@@ -77,10 +77,47 @@ describe('paper-trading commands', () => {
     expect(bad.stderr).toMatch(/INVALID_INPUT: --period/);
   });
 
-  it('halt persists and stops new entries from another process; resume lifts it', async () => {
+  it('signals show the analysis behind each signal: whole in --json and --id, cut in the table and the tool', async () => {
+    const { createDeps } = await import('../../src/app.js');
+    const { loadConfig } = await import('../../src/config.js');
+    const { submitSignal } = await import('../../src/signals/submit.js');
+    const { getSignalHistory } = await import('../../src/signals/history.js');
+    const analysis = `ETH reclaimed the 1h EMA50 with rising volume; funding is flat and open interest rose 4% over the day. ${'Positioning is not crowded. '.repeat(20)}Risk: a failed retest of 3400.`;
+    const app = await createDeps(loadConfig({ env: { EXCHANGE_BASE_URL: sim.url, DB_PATH: dbPath, EXCHANGE_RATE_LIMIT: 'false', LOG_LEVEL: 'warn' } }), { writeLog: () => {} });
+    let id: number;
+    try {
+      const last = (await app.deps.market.ticker('ETH/USDT')).last;
+      id = (await submitSignal(app.deps, { symbol: 'ETH/USDT', direction: 'long', confidence: 40, entry_price: last, stop_loss: last * 0.98, take_profit: last * 1.05, analysis })).id;
+      // The tool's answer carries the analysis cut to 300 characters, and says so.
+      const tool = await getSignalHistory(app.deps.db, { symbol: 'ETH/USDT', limit: 1, analysisChars: 300 });
+      expect(tool.items[0]!.analysisCut).toBe(true);
+      expect(tool.items[0]!.analysis.length).toBeLessThanOrEqual(300);
+      expect(tool.items[0]!.analysis).toMatch(/^ETH reclaimed the 1h EMA50.*…$/);
+    } finally {
+      await app.close();
+    }
+    const listed = await json(['signals', '--symbol', 'ETH/USDT', '--limit', '1']);
+    expect(listed.items[0]).toMatchObject({ id, analysis });
+    expect(listed.items[0].analysisCut).toBeUndefined();
+    const table = (await cli(['signals', '--limit', '1'])).stdout;
+    expect(table).toMatch(/│ Analysis +│/);
+    expect(table).toContain("ETH reclaimed the 1h EMA50 with rising volume…");
+    const whole = await cli(['signals', '--id', String(id!)]);
+    expect(whole.code, whole.stderr).toBe(0);
+    expect(whole.stdout).toContain(`┌─ Signal #${id!}`);
+    expect(whole.stdout).toContain('Decision: recorded LOW_CONFIDENCE');
+    expect(whole.stdout).toContain('Risk: a failed retest of 3400.');
+    expect(await json(['signals', '--id', String(id!)])).toMatchObject({ id, analysis, status: 'recorded', code: 'LOW_CONFIDENCE', position: null });
+    const missing = await cli(['signals', '--id', '999999']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/NOT_FOUND: No signal with id 999999/);
+  });
+
+  it('halt persists and stops new entries from another process; resume lifts it; a halt without a reason keeps the one given before', async () => {
     expect(await json(['halt', '--reason', 'cpi release'])).toMatchObject({ halted: true, reason: 'cpi release' });
     const status = await json(['status']);
     expect(status).toMatchObject({ halted: true, haltReason: 'cpi release' });
+    expect(await json(['halt'])).toMatchObject({ halted: true, reason: 'cpi release' });
     expect(await json(['resume'])).toMatchObject({ halted: false });
   });
 

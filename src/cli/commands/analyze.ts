@@ -2,7 +2,7 @@ import type { SymbolAnalysis } from '../../agent/run-analysis.js';
 import type { Command } from 'commander';
 import type { AnalysisResult } from '../../agent/analyst.js';
 import type { CliContext } from '../context.js';
-import { formatUsd, renderPanel } from '../render/table.js';
+import { formatUsd, renderPanel, wrapText } from '../render/table.js';
 import { runLedgerLines } from '../render/tokens.js';
 import type { RunLedger, WindowReport } from '../../usage/report.js';
 import type { Deps } from '../../deps.js';
@@ -66,7 +66,7 @@ export function analysisLines(a: SymbolAnalysis, showTokens: boolean, tokens?: A
   } else {
     lines.push(`${r.outcome === 'error' ? 'Error' : 'Skipped'}: ${r.code}: ${r.reason}`);
   }
-  if (r.text) lines.push('', ...wrap(r.text.replace(/\s+/g, ' ').trim(), 100));
+  if (r.text) lines.push('', ...wrapText(r.text.replace(/\s+/g, ' ').trim(), 100, 30));
   if (showTokens && tokens && r.analyst !== 'rules') {
     lines.push('', ...runLedgerLines(tokens.run, tokens.windows));
   } else if (showTokens) {
@@ -79,19 +79,6 @@ export function analysisLines(a: SymbolAnalysis, showTokens: boolean, tokens?: A
     );
   }
   return lines;
-}
-
-function wrap(text: string, width: number): string[] {
-  const out: string[] = [];
-  let line = '';
-  for (const word of text.split(' ')) {
-    if (line && line.length + 1 + word.length > width) {
-      out.push(line);
-      line = word;
-    } else line = line ? `${line} ${word}` : word;
-  }
-  if (line) out.push(line);
-  return out.slice(0, 30);
 }
 
 export function registerAnalyze(program: Command, ctx: CliContext): void {

@@ -2,7 +2,7 @@
  * summary table when it ends (stdout). Pure string building plus one small stateful progress writer. */
 import type { CycleEvent, CycleResult } from '../../scanner/cycle.js';
 import type { MoverReport } from '../../scanner/store.js';
-import { formatPct, formatUsd, renderPanel, renderTable } from './table.js';
+import { cutAtWord, formatPct, formatUsd, renderPanel, renderTable } from './table.js';
 
 const short = (symbol: string): string => symbol.split(':')[0] ?? symbol;
 
@@ -53,7 +53,7 @@ export function renderCycle(r: CycleResult): string {
       outcomeCell(m),
       signalCell(m),
       formatUsd(m.costUsd, 4),
-      (m.outcome === 'executed' ? '' : (m.reason ?? '')).replace(/\s+/g, ' ').slice(0, 60),
+      cutAtWord(m.outcome === 'executed' ? '' : (m.reason ?? ''), 60),
     ]),
   );
   return `${panel}\n${table}`;
@@ -103,7 +103,7 @@ export function createProgress(write: (s: string) => void, tty: boolean): { even
           running.delete(e.mover.symbol);
           status = `${e.done}/${e.total} analysed`;
           const m = e.mover;
-          say(`${short(m.symbol)}: ${outcomeCell(m)}${m.signal ? ` ${signalCell(m)}` : ''}${m.outcome !== 'executed' && m.reason ? ` — ${m.reason.replace(/\s+/g, ' ').slice(0, 100)}` : ''}`);
+          say(`${short(m.symbol)}: ${outcomeCell(m)}${m.signal ? ` ${signalCell(m)}` : ''}${m.outcome !== 'executed' && m.reason ? ` — ${cutAtWord(m.reason, 100)}` : ''}`);
           return;
         }
         case 'paused':

@@ -1,4 +1,5 @@
 /** Boxed terminal tables in the style of the original CLI. Pure string building. */
+export { cutAtWord } from '../../text.js';
 
 export interface Column {
   header: string;
@@ -35,6 +36,28 @@ export function renderPanel(title: string, lines: string[]): string {
   const top = `┌${titleText}${'─'.repeat(Math.max(0, width - titleText.length))}┐`;
   const body = lines.map((l) => `│ ${pad(l, width - 2, 'left')} │`);
   return [top, ...body, `└${'─'.repeat(width)}┘`].join('\n');
+}
+
+/** Text wrapped at `width` characters per line, paragraphs kept; at most `maxLines` lines. */
+export function wrapText(text: string, width: number, maxLines = 60): string[] {
+  const out: string[] = [];
+  for (const paragraph of text.split(/\n+/)) {
+    let line = '';
+    for (const word of paragraph.split(/\s+/).filter(Boolean)) {
+      if (line && line.length + 1 + word.length > width) {
+        out.push(line);
+        line = word;
+      } else line = line ? `${line} ${word}` : word;
+    }
+    if (line) out.push(line);
+  }
+  return out.slice(0, maxLines);
+}
+
+/** A price as the README promises it: 7 significant digits (97,123.45 → 97123.45; 0.000012345678 → 0.00001234568). */
+export function formatPrice(value: number | null | undefined): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return '—';
+  return String(Number(value.toPrecision(7)));
 }
 
 export function formatUsd(value: number, digits = 2): string {

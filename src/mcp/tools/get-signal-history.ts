@@ -3,11 +3,14 @@ import { SIGNAL_STATUSES } from '../../signals/statuses.js';
 import { defineTool } from '../define-tool.js';
 import { portfolioArg, signalItemOut, symbolFilter } from './paper-shared.js';
 
+/** Each answer carries at most this much of a signal's analysis (the CLI's --json has it whole). */
+const ANALYSIS_CHARS = 300;
+
 export const getSignalHistoryTool = defineTool({
   name: 'get_signal_history',
   title: 'Signal history',
   description:
-    'Stored signals, newest first: levels, status, reason code, and the position each opened (open, or closed with exit reason, price, net P&L).',
+    'Stored signals, newest first: levels, status, reason code, the analysis behind each (cut to 300 characters, analysisCut), and the position it opened (open, or closed with exit reason, price, net P&L).',
   input: {
     symbol: symbolFilter,
     status: z.enum(SIGNAL_STATUSES).optional(),
@@ -16,5 +19,5 @@ export const getSignalHistoryTool = defineTool({
   },
   output: { items: z.array(signalItemOut), hasMore: z.boolean() },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-  handler: async (args, deps) => (await import('../../signals/history.js')).getSignalHistory(deps.db, args),
+  handler: async (args, deps) => (await import('../../signals/history.js')).getSignalHistory(deps.db, { ...args, analysisChars: ANALYSIS_CHARS }),
 });

@@ -83,6 +83,8 @@ export const signalItemOut = z.object({
   status: z.string(),
   code: z.string().nullable(),
   reason: z.string().nullable(),
+  analysis: z.string(),
+  analysisCut: z.literal(true).optional(),
   position: z
     .object({ id: n, state: z.enum(['open', 'closed']), exitReason: z.string().nullable(), exitPrice: nn, realizedPnl: nn })
     .nullable(),
