@@ -7,9 +7,9 @@ const swing = z.object({ time: z.string(), price: z.number() });
 
 export const analyzePatternsTool = defineTool({
   name: 'analyze_patterns',
-  title: 'Patterns, levels, divergence',
+  title: 'Chart patterns and levels',
   description:
-    'Candlestick patterns of the last 3 candles, swing highs/lows, nearest support and resistance, RSI divergence.',
+    'Chart patterns: candlesticks of the last 3 candles, swing highs/lows, nearest support and resistance, RSI divergence.',
   input: analysisInput,
   output: {
     ...analysisHeader,

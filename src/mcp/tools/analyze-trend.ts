@@ -5,9 +5,9 @@ import { analysisHeader, analysisInput, emaOut, readOnlyMarket } from './analysi
 
 export const analyzeTrendTool = defineTool({
   name: 'analyze_trend',
-  title: 'Trend (EMA, ADX, volume)',
+  title: "Trend indicators (EMA, ADX)",
   description:
-    'EMA 20/50/200 (ema200 null under 200 candles), ADX(14) with ±DI, direction up|down|sideways, strength (ADX ≥25 strong, ≥20 moderate), volume vs SMA(20).',
+    "Trend indicators: EMA 20/50/200 (ema200 null under 200 candles), ADX(14) with \u00b1DI, direction up|down|sideways, strength (ADX \u226525 strong, \u226520 moderate), volume vs SMA(20).",
   input: analysisInput,
   output: {
     ...analysisHeader,

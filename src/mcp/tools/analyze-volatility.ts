@@ -5,9 +5,9 @@ import { analysisHeader, analysisInput, bollingerOut, readOnlyMarket } from './a
 
 export const analyzeVolatilityTool = defineTool({
   name: 'analyze_volatility',
-  title: 'Volatility (Bollinger, ATR)',
+  title: 'Volatility indicators (Bollinger, ATR)',
   description:
-    'Bollinger(20,2) with %B (0 lower, 1 upper) and bandwidth %; ATR(14) in price and % of close; bandwidthPercentile (low = squeeze).',
+    'Volatility indicators: Bollinger(20,2) with %B and bandwidth, ATR(14) in price and %, bandwidthPercentile (low = squeeze).',
   input: analysisInput,
   output: { ...analysisHeader, bollinger: bollingerOut, atr: z.number(), atrPct: z.number(), bandwidthPercentile: z.number().nullable() },
   annotations: readOnlyMarket,

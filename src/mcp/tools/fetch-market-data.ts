@@ -5,9 +5,9 @@ import { compactCandleOut, isoOut, marketOut, symbolArg, timeframeArg } from '..
 
 export const fetchMarketData = defineTool({
   name: 'fetch_market_data',
-  title: 'Candles (OHLCV)',
+  title: 'Price candles (OHLCV)',
   description:
-    'OHLCV: a summary of the last `lookback` closed candles (OHLC, change %, range %, volume vs average), the latest `limit` closed candles and the forming one. For indicators use analyze_*.',
+    'Price candles (OHLCV): summary of `lookback` closed candles, the latest `limit` ones and the forming one. Indicators: analyze_*.',
   input: {
     symbol: symbolArg,
     timeframe: timeframeArg.default('1h'),

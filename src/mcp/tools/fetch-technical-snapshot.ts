@@ -33,9 +33,9 @@ const level = z.object({ price: z.number(), timeframe: timeframeArg, distancePct
 
 export const fetchTechnicalSnapshotTool = defineTool({
   name: 'fetch_technical_snapshot',
-  title: 'Multi-timeframe technical snapshot',
+  title: "Technical analysis snapshot (indicators, timeframes)",
   description:
-    'Start here for a trade decision. Per timeframe (200 closed candles): bias, trend, momentum, volatility, volume, patterns. Across them: alignment bullish|bearish|mixed with reasons, key levels, stopDistance (1.5×ATR, middle timeframe). A failed timeframe shows its error code.',
+    "Technical analysis of a symbol across timeframes in one call; start here for a trade. Per timeframe: bias, trend, momentum, volatility, volume, patterns. Overall: alignment bullish|bearish|mixed with reasons, key levels, stopDistance (1.5\u00d7ATR). A failed timeframe shows its error code.",
   input: {
     symbol: symbolArg,
     timeframes: z.array(timeframeArg).min(1).max(4).default(DEFAULT_SNAPSHOT_TIMEFRAMES),

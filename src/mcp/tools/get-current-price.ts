@@ -9,7 +9,7 @@ export const getCurrentPrice = defineTool({
   name: 'get_current_price',
   title: 'Current price',
   description:
-    'Live quote: last, bid, ask, spread, 24h change % and range, volume, USDT turnover; perpetuals add funding rate (% per interval) and next funding time. Up to 2 s old (asOf).',
+    'Live price quote: last, bid, ask, spread, 24h change, range, volume, turnover; perpetuals add funding rate and next funding. At most 2 s old.',
   input: { symbol: symbolArg },
   output: {
     symbol: z.string(),

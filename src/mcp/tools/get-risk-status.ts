@@ -8,7 +8,7 @@ export const getRiskStatusTool = defineTool({
   name: 'get_risk_status',
   title: 'Risk status',
   description:
-    'Risk limits and their use now (positions, exposure and room left, today vs daily loss limit), breaker, halt, cooldowns, recent rejections with codes.',
+    'Risk limits and their use: positions, exposure room, today vs the daily loss limit, breaker, halt, cooldowns, recent rejection codes.',
   input: { portfolio: portfolioArg },
   output: {
     halted: z.boolean(),

@@ -10,7 +10,7 @@ export const getSignalHistoryTool = defineTool({
   name: 'get_signal_history',
   title: 'Signal history',
   description:
-    'Stored signals, newest first: levels, status, reason code, the analysis behind each (cut to 300 characters, analysisCut), and the position it opened (open, or closed with exit reason, price, net P&L).',
+    'Past trade signals, newest first: levels, status, reason code, analysis (≤300 chars, analysisCut), and the position each opened with its exit and net P&L.',
   input: {
     symbol: symbolFilter,
     status: z.enum(SIGNAL_STATUSES).optional(),

@@ -24,7 +24,7 @@ export const getSignalScorecardTool = defineTool({
   name: 'get_signal_scorecard',
   title: 'Signal scorecard',
   description:
-    'Did past signals reach target or stop first? Hit rate, avg R by confidence, analyst, direction, executed vs rejected, symbol; LLM spend per signal/trade vs realized P&L. since: ISO or 7d, 12h.',
+    'How past signals played out: target or stop first, hit rate and avg R by confidence, analyst, direction, symbol; LLM spend per signal vs P&L. since: ISO, 7d, 12h.',
   input: {
     since: z.string().min(2).max(40).optional(),
     analyst: z.enum(ANALYSTS).optional(),

@@ -21,8 +21,9 @@ const window = z.object({
 
 export const getTokenReportTool = defineTool({
   name: 'get_token_report',
-  title: 'Token report',
-  description: 'LLM spend of the desk: Claude and Perplexity requests, tokens, USD by hour, day or session; Claude request windows green/yellow/red.',
+  title: 'LLM spend report',
+  description:
+    'LLM spend and tokens: Claude and Perplexity requests, tokens and USD by hour, day or session; Claude request windows green/yellow/red.',
   input: { period: z.enum(TOKEN_PERIODS).default('daily') },
   // The period and the time of the answer are left out of the output: the caller knows both.
   output: {

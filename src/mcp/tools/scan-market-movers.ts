@@ -4,9 +4,9 @@ import { readOnlyMarket } from './analysis-shared.js';
 
 export const scanMarketMoversTool = defineTool({
   name: 'scan_market_movers',
-  title: 'Scan market movers',
+  title: 'Market movers',
   description:
-    'Perpetuals that moved >= threshold_pct (default 5) in 24h either way, biggest first, one bulk call. Illiquid ones and ones the portfolio holds or cools down on are left out (held). Items: symbol, direction, change24hPct, last, turnover24hUsd, fundingRate.',
+    'Top gainers and losers: perpetuals that moved >= threshold_pct (default 5) in 24h, biggest first. Illiquid coins and ones held or cooling down are left out (held).',
   input: {
     threshold_pct: z.number().gt(0).max(100).optional(),
     limit: z.number().int().min(1).max(50).optional(),
