@@ -23,10 +23,11 @@ import type { Bias, Snapshot } from '../analysis/snapshot.js';
 import { technicalSnapshot } from '../analysis/service.js';
 import type { Deps } from '../deps.js';
 import { AppError, isAppError } from '../errors.js';
-import { getSentiment } from '../sentiment/sentiment.js';
+import { getSentiment, type SourceReport } from '../sentiment/sentiment.js';
 import { submitSignal } from '../signals/submit.js';
 import { readHalt } from '../trading/halt.js';
 import { NO_SPEND } from '../usage/agent-run.js';
+import { answerQuestion } from './rules-answer.js';
 import { submittedFrom, type AnalysisOutcome, type AnalysisResult, type AnalysisTask, type Analyst } from './analyst.js';
 
 export const RULES = {
@@ -149,11 +150,16 @@ export class RulesAnalyst implements Analyst {
     try {
       const { deps } = this;
       const info = await deps.market.resolveSymbol(task.symbol);
-      const [snapshot, positioning, ticker] = await Promise.all([
+      const [snapshot, positioningSource, ticker] = await Promise.all([
         technicalSnapshot(deps, info.symbol),
-        positioningScore(deps, info.symbol),
+        positioningReport(deps, info.symbol),
         deps.market.ticker(info.symbol),
       ]);
+      const positioning = positioningSource?.status === 'ok' && positioningSource.score !== undefined ? positioningSource.score : null;
+      // A question gets what the rules can say about it first, then the decision.
+      const answer = task.question
+        ? answerQuestion(task.question, { symbol: info.symbol, price: ticker.last, change24hPct: ticker.change24hPct, snapshot, positioning: positioningSource }).join('\n') + '\n\n'
+        : '';
       const decision = rulesDecision({
         snapshot,
         price: ticker.last,
@@ -162,11 +168,11 @@ export class RulesAnalyst implements Analyst {
         tickSize: info.tickSize,
         minRiskReward: deps.config.MIN_RISK_REWARD,
       });
-      if (decision.kind === 'no_signal') return finish({ outcome: 'no_signal', reason: decision.reason }, decision.reason, tools);
+      if (decision.kind === 'no_signal') return finish({ outcome: 'no_signal', reason: decision.reason }, answer + decision.reason, tools);
       const halt = await readHalt(deps.db);
       if (halt.halted) {
         const reason = `trading is halted${halt.reason ? ` (${halt.reason})` : ''}: the ${decision.direction} signal was not submitted`;
-        return finish({ outcome: 'skipped', code: 'HALTED', reason }, decision.explanation, tools);
+        return finish({ outcome: 'skipped', code: 'HALTED', reason }, answer + decision.explanation, tools);
       }
       const outcome = await submitSignal(deps, {
         symbol: info.symbol,
@@ -189,7 +195,7 @@ export class RulesAnalyst implements Analyst {
         stopLoss: decision.stopLoss,
         takeProfit: decision.takeProfit,
       });
-      return finish({ outcome: 'signal', signal }, decision.explanation, [...tools, 'submit_trading_signal']);
+      return finish({ outcome: 'signal', signal }, answer + decision.explanation, [...tools, 'submit_trading_signal']);
     } catch (error) {
       if (!isAppError(error)) throw error;
       return finish({ outcome: 'error', code: error.code, reason: error.message }, error.toLine(), tools);
@@ -197,12 +203,11 @@ export class RulesAnalyst implements Analyst {
   }
 }
 
-/** The exchange positioning score, or null when it could not be read (news is never asked: free and deterministic). */
-async function positioningScore(deps: Deps, symbol: string): Promise<number | null> {
+/** The exchange positioning source's report, or null when it could not be read (news is never asked: free and deterministic). */
+async function positioningReport(deps: Deps, symbol: string): Promise<SourceReport | null> {
   try {
     const report = await getSentiment(deps, { symbol, includeNews: false });
-    const source = report.sources.find((s) => s.source === 'positioning' && s.status === 'ok');
-    return source?.score ?? null;
+    return report.sources.find((s) => s.source === 'positioning') ?? null;
   } catch (error) {
     if (error instanceof AppError) return null;
     throw error;

@@ -125,6 +125,30 @@ describe('analyze and monitor', () => {
     else expect(a.reason).toMatch(/timeframes disagree|no usable/);
   });
 
+  it('analyze "how is SOL doing?" analyses the coin the question names, and says so', async () => {
+    const r = await cli(['analyze', 'how is SOL doing?', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ symbol: 'SOL/USDT:USDT', symbolFrom: 'question' });
+    const boxed = await cli(['analyze', 'is bitcoin near support?']);
+    expect(boxed.stderr).toContain('analysing BTC/USDT:USDT (named in the question)');
+    // The support question gets the levels the rules analyst sees.
+    expect(boxed.stdout).toMatch(/Levels: support/);
+    // A question naming no listed coin falls back to DEFAULT_SYMBOL, and says so.
+    const none = await cli(['analyze', 'what should I do today?', '--json'], { env: { DEFAULT_SYMBOL: 'ETH/USDT' } });
+    expect(JSON.parse(none.stdout)).toMatchObject({ symbol: 'ETH/USDT:USDT', symbolFrom: 'default' });
+    expect(JSON.parse(none.stdout).text).toMatch(/^The rules analyst cannot answer free-form questions/);
+  });
+
+  it('the rules analyst answers what it can of a question (sentiment gets the sentiment numbers) and says what it cannot', async () => {
+    const r = await cli(['analyze', 'what is the sentiment on XRP?', '--json']);
+    const a = JSON.parse(r.stdout);
+    expect(a.symbol).toBe('XRP/USDT:USDT');
+    expect(a.text).toMatch(/^Sentiment \(exchange positioning\): [+-]?\d+ \(\w+\)\./);
+    expect(a.text).toContain('funding');
+    expect(a.text).toContain('News sentiment is not read by the rules analyst');
+    expect(a.text).toMatch(/Rules analyst: alignment|timeframes disagree/);
+  });
+
   it('monitor --once prints one analysis and exits', async () => {
     const r = await cli(['monitor', '--symbol', 'BTC/USDT', '--once', '--json']);
     expect(r.code, r.stderr).toBe(0);

@@ -66,7 +66,7 @@ export function analysisLines(a: SymbolAnalysis, showTokens: boolean, tokens?: A
   } else {
     lines.push(`${r.outcome === 'error' ? 'Error' : 'Skipped'}: ${r.code}: ${r.reason}`);
   }
-  if (r.text) lines.push('', ...wrapText(r.text.replace(/\s+/g, ' ').trim(), 100, 30));
+  if (r.text) lines.push('', ...wrapText(r.text, 100, 40));
   if (showTokens && tokens && r.analyst !== 'rules') {
     lines.push('', ...runLedgerLines(tokens.run, tokens.windows));
   } else if (showTokens) {
@@ -81,12 +81,32 @@ export function analysisLines(a: SymbolAnalysis, showTokens: boolean, tokens?: A
   return lines;
 }
 
+/** Where the analysed coin came from: --symbol, the question, or DEFAULT_SYMBOL. */
+export type SubjectSource = 'option' | 'question' | 'default';
+
+const SUBJECT_NOTE: Record<SubjectSource, string> = {
+  option: '--symbol',
+  question: 'named in the question',
+  default: 'DEFAULT_SYMBOL: the question names no listed coin',
+};
+
+/** The coin to analyse: --symbol, else the listed coin the question names, else DEFAULT_SYMBOL. */
+async function analysisSubject(deps: Deps, option: string | undefined, question: string | undefined, fallback: string): Promise<{ symbol: string; from: SubjectSource }> {
+  if (option) return { symbol: option, from: 'option' };
+  if (question) {
+    const { findSymbolInText } = await import('../../market/symbol-in-text.js');
+    const named = findSymbolInText(question, await deps.market.markets());
+    if (named) return { symbol: named.symbol, from: 'question' };
+  }
+  return { symbol: fallback, from: 'default' };
+}
+
 export function registerAnalyze(program: Command, ctx: CliContext): void {
   program
     .command('analyze')
     .description('analyse one coin now (technical, sentiment) and submit a paper signal if there is a trade')
     .argument('[query]', 'what to find out, e.g. "Is the trend exhausted?"')
-    .option('--symbol <symbol>', 'coin to analyse (DEFAULT_SYMBOL)')
+    .option('--symbol <symbol>', 'coin to analyse (default: the coin the question names, else DEFAULT_SYMBOL)')
     .option('--show-tokens', 'show the exact tokens and cost of the analysis, per model request, from the token ledger')
     .option('--analyst <kind>', 'auto, claude or rules (ANALYST)')
     .option('--daily', "Claude: continue today's analysis conversation")
@@ -101,8 +121,8 @@ export function registerAnalyze(program: Command, ctx: CliContext): void {
         const abort = new AbortController();
         const off = ctx.io.onSignal(() => abort.abort());
         try {
-          const symbol = opts.symbol ?? config.DEFAULT_SYMBOL;
-          if (!opts.json) ctx.err(`analysing ${symbol} with the ${analyst.kind} analyst…`);
+          const { symbol, from } = await analysisSubject(app.deps, opts.symbol, query, config.DEFAULT_SYMBOL);
+          if (!opts.json) ctx.err(`analysing ${symbol} (${SUBJECT_NOTE[from]}) with the ${analyst.kind} analyst…`);
           const a = await analyseSymbol(app.deps, analyst, {
             symbol,
             operation: 'analysis',
@@ -113,7 +133,7 @@ export function registerAnalyze(program: Command, ctx: CliContext): void {
             abort: abort.signal,
           });
           const tokens = opts.showTokens && a.result?.analyst === 'claude' ? await analysisTokens(app.deps, a) : undefined;
-          if (opts.json) return ctx.json(analysisJson(a, Boolean(opts.showTokens), tokens));
+          if (opts.json) return ctx.json({ ...analysisJson(a, Boolean(opts.showTokens), tokens), symbolFrom: from });
           if (a.warning) ctx.err(`warning: ${a.warning}`);
           ctx.out(renderPanel(`Analysis ${a.symbol}`, analysisLines(a, Boolean(opts.showTokens), tokens)));
         } finally {
