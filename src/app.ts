@@ -6,6 +6,7 @@ import { RulesAnalyst } from './agent/rules-analyst.js';
 import { ANALYST_TOOLS } from './agent/types.js';
 import type { Config } from './config.js';
 import { secretValues } from './config.js';
+import { isAppError, toAppError } from './errors.js';
 import { openDatabase, type Database } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { systemClock, type Clock, type Deps } from './deps.js';
@@ -45,7 +46,10 @@ export async function createDeps(config: Config, options: CreateDepsOptions): Pr
     await migrateToLatest(database.db);
   } catch (error) {
     await database.close();
-    throw error;
+    // A locked or read-only file fails here, inside the migrator: say so, naming the file.
+    const cause = isAppError(error) && error.code === 'INTERNAL' ? error.cause : error;
+    const named = toAppError(cause, { dbPath: database.path });
+    throw named.code === 'INTERNAL' ? error : named;
   }
   const market = new CcxtMarketData({
     exchangeId: config.EXCHANGE_ID,

@@ -141,7 +141,34 @@ export function loadConfig(sources: ConfigSources): Config {
       hint: 'fix the variable in the environment, .env or the command line; `cctrader config` shows the effective values',
     });
   }
+  const conflicts = crossCheck(parsed.data);
+  if (conflicts.length > 0) {
+    throw new AppError('CONFIG', `Invalid configuration: ${conflicts.join('; ')}`, {
+      hint: 'change one of the two variables in the environment, .env or the command line; `cctrader config` shows the effective values',
+    });
+  }
   return parsed.data;
+}
+
+/**
+ * Settings that are valid one by one but contradict each other, checked together at start-up (for
+ * every command), so that a run never stops half-way on them. Each problem names both variables.
+ */
+export function crossCheck(c: Config): string[] {
+  const problems: string[] = [];
+  if (c.LEVERAGE > c.MAX_LEVERAGE) problems.push(`LEVERAGE (${c.LEVERAGE}) is above MAX_LEVERAGE (${c.MAX_LEVERAGE})`);
+  if (c.TOKEN_WARNING_THRESHOLD >= c.TOKEN_CRITICAL_THRESHOLD) {
+    problems.push(`TOKEN_WARNING_THRESHOLD (${c.TOKEN_WARNING_THRESHOLD}) must be below TOKEN_CRITICAL_THRESHOLD (${c.TOKEN_CRITICAL_THRESHOLD})`);
+  }
+  if (c.MIN_STOP_ATR > 0 && c.MAX_STOP_ATR > 0 && c.MIN_STOP_ATR > c.MAX_STOP_ATR) {
+    problems.push(`MIN_STOP_ATR (${c.MIN_STOP_ATR}) is above MAX_STOP_ATR (${c.MAX_STOP_ATR}): every stop would be rejected`);
+  }
+  if (c.CLAUDE_HOURLY_LIMIT > c.CLAUDE_DAILY_LIMIT) problems.push(`CLAUDE_HOURLY_LIMIT (${c.CLAUDE_HOURLY_LIMIT}) is above CLAUDE_DAILY_LIMIT (${c.CLAUDE_DAILY_LIMIT})`);
+  if (c.MAX_POSITION_SIZE_PCT > c.MAX_TOTAL_EXPOSURE_PCT) {
+    problems.push(`MAX_POSITION_SIZE_PCT (${c.MAX_POSITION_SIZE_PCT}) is above MAX_TOTAL_EXPOSURE_PCT (${c.MAX_TOTAL_EXPOSURE_PCT})`);
+  }
+  if (c.CYCLE_BUDGET_USD > c.DAILY_BUDGET_USD) problems.push(`CYCLE_BUDGET_USD (${c.CYCLE_BUDGET_USD}) is above DAILY_BUDGET_USD (${c.DAILY_BUDGET_USD})`);
+  return problems;
 }
 
 /** The configuration as it may be shown: secrets replaced by `set`/unset markers. */

@@ -134,8 +134,8 @@ export function escapeArgument(value: string, maxLength: number): string {
 
 const PLACEHOLDER = /\{\{([a-z_]+)\}\}/g;
 
-/** Render a template's text with the given arguments, checked against its declaration. */
-export function renderTemplate(template: PromptTemplate, text: string, args: Record<string, string | undefined>): string {
+/** Render a template's text with the given arguments, checked against its declaration; errors name the prompt `label`. */
+export function renderTemplate(template: PromptTemplate, text: string, args: Record<string, string | undefined>, label: string = template.name): string {
   const values = new Map<string, string>();
   const dropped = new Set<string>();
   for (const arg of template.arguments) {
@@ -145,7 +145,7 @@ export function renderTemplate(template: PromptTemplate, text: string, args: Rec
     if (!value && arg.default !== undefined) value = arg.default;
     if (!value) {
       if (arg.required) {
-        throw new AppError('INVALID_INPUT', `Prompt ${template.name} needs the argument ${arg.name} (${arg.description})`);
+        throw new AppError('INVALID_INPUT', `Prompt ${label} needs the argument ${arg.name} (${arg.description})`);
       }
       dropped.add(arg.name);
       continue;
@@ -154,7 +154,7 @@ export function renderTemplate(template: PromptTemplate, text: string, args: Rec
   }
   const unknown = Object.keys(args).filter((k) => args[k] !== undefined && !template.arguments.some((a) => a.name === k));
   if (unknown.length > 0) {
-    throw new AppError('INVALID_INPUT', `Prompt ${template.name} has no argument ${unknown.slice(0, 3).join(', ').slice(0, 80)}`, {
+    throw new AppError('INVALID_INPUT', `Prompt ${label} has no argument ${unknown.slice(0, 3).join(', ').slice(0, 80)}`, {
       hint: `its arguments: ${template.arguments.map((a) => a.name).join(', ') || 'none'}`,
     });
   }
@@ -172,9 +172,9 @@ export function renderTemplate(template: PromptTemplate, text: string, args: Rec
     .trim();
 }
 
-/** Load and render one template by name. */
-export async function renderPrompt(name: PromptName, args: Record<string, string | undefined> = {}): Promise<string> {
-  return renderTemplate(PROMPT_TEMPLATES[name], await loadPromptTemplate(name), args);
+/** Load and render one template by name; `label` is the name errors use (an MCP prompt's own name). */
+export async function renderPrompt(name: PromptName, args: Record<string, string | undefined> = {}, label?: string): Promise<string> {
+  return renderTemplate(PROMPT_TEMPLATES[name], await loadPromptTemplate(name), args, label);
 }
 
 export interface AnalystPrompts {

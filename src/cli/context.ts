@@ -3,6 +3,8 @@
 import type { Readable, Writable } from 'node:stream';
 import type { AppHandle } from '../app.js';
 import { loadConfig, type Config } from '../config.js';
+import type { Clock } from '../deps.js';
+import type { ErrorCode } from '../errors.js';
 
 export interface CliIO {
   argv: string[];
@@ -23,36 +25,55 @@ export interface CliContext {
   io: CliIO;
   /** Configuration from defaults, .env, environment and these flags (setting name → value). */
   config(flags?: Record<string, string | undefined>): Config;
-  /** Build the real dependencies (the caller closes them). */
-  openApp(config: Config): Promise<AppHandle>;
+  /** Build the real dependencies (the caller closes them); `clock` replaces the system clock (the demo's frozen market). */
+  openApp(config: Config, options?: { clock?: Clock }): Promise<AppHandle>;
   /** Build the real dependencies, run, and always close them. */
-  withApp<T>(config: Config, fn: (app: AppHandle) => Promise<T>): Promise<T>;
+  withApp<T>(config: Config, fn: (app: AppHandle) => Promise<T>, options?: { clock?: Clock }): Promise<T>;
   /** Write one line to stdout. */
   out(text: string): void;
   /** Write one line to stderr. */
   err(text: string): void;
   /** Print exactly one JSON document on stdout. */
   json(value: unknown): void;
+  /** The command's job failed (its output already says how): the process exits non-zero (2 for CONFIG). */
+  fail(code: ErrorCode | string): void;
+  /** The exit code so far: 0 unless `fail` was called. */
+  readonly exitCode: number;
+  /** The database file of the last configuration loaded (to name it in errors). */
+  readonly dbPath: string | undefined;
 }
 
 export function createCliContext(io: CliIO, globalFlags: () => Record<string, string | undefined>): CliContext {
+  let exitCode = 0;
+  let dbPath: string | undefined;
   return {
+    get dbPath() {
+      return dbPath;
+    },
     io,
+    fail(code) {
+      exitCode = Math.max(exitCode, code === 'CONFIG' ? 2 : 1);
+    },
+    get exitCode() {
+      return exitCode;
+    },
     config(flags = {}) {
-      return loadConfig({
+      const config = loadConfig({
         file: io.dotenv,
         env: io.env,
         flags: { ...globalFlags(), ...flags },
         defaults: { dbPath: `${io.dataDir}/cctrader.db` },
       });
+      dbPath = config.DB_PATH;
+      return config;
     },
-    async openApp(config) {
+    async openApp(config, options = {}) {
       // The composition root pulls in the database and every feature: loaded when a command needs it.
       const { createDeps } = await import('../app.js');
-      return createDeps(config, { writeLog: (line) => io.stderr.write(line) });
+      return createDeps(config, { writeLog: (line) => io.stderr.write(line), ...(options.clock ? { clock: options.clock } : {}) });
     },
-    async withApp(config, fn) {
-      const app = await this.openApp(config);
+    async withApp(config, fn, options) {
+      const app = await this.openApp(config, options);
       try {
         return await fn(app);
       } finally {

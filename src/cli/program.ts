@@ -1,6 +1,6 @@
 /** The `cctrader` command line. Each command lives in commands/<name>.ts. */
 import { Command, CommanderError } from 'commander';
-import { isAppError } from '../errors.js';
+import { isAppError, toAppError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { registerConfig } from './commands/config.js';
 import { registerDb } from './commands/db.js';
@@ -20,7 +20,7 @@ import { registerScanMovers } from './commands/scan-movers.js';
 import { registerFetchLimits } from './commands/fetch-limits.js';
 import { registerTokenLimits } from './commands/token-limits.js';
 import { registerTokenStats } from './commands/token-stats.js';
-import { createCliContext, type CliIO } from './context.js';
+import { createCliContext, type CliContext, type CliIO } from './context.js';
 
 /** Global flags and the settings they set (flags win over the environment and .env). */
 const GLOBAL_FLAGS = {
@@ -31,7 +31,7 @@ const GLOBAL_FLAGS = {
   logLevel: 'LOG_LEVEL',
 } as const;
 
-export function buildProgram(io: CliIO): Command {
+export function buildProgram(io: CliIO): { program: Command; ctx: CliContext } {
   const program = new Command('cctrader');
   const ctx = createCliContext(io, () => {
     const opts = program.opts<Record<keyof typeof GLOBAL_FLAGS, string | undefined>>();
@@ -72,22 +72,30 @@ export function buildProgram(io: CliIO): Command {
   registerTokenStats(program, ctx);
   registerTokenLimits(program, ctx);
   registerFetchLimits(program, ctx);
-  return program;
+  return { program, ctx };
 }
 
-/** Run the CLI; resolves to the process exit code. */
+/** Run the CLI; resolves to the process exit code: 0, 1 when the job failed, 2 for a configuration error. */
 export async function runCli(io: CliIO): Promise<number> {
-  const program = buildProgram(io);
+  const { program, ctx } = buildProgram(io);
+  // With --json, stdout always holds one JSON object: the answer, or {"error": {code, message}}.
+  const json = io.argv.includes('--json');
   try {
     await program.parseAsync(io.argv);
-    return 0;
+    return ctx.exitCode;
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode;
-    if (isAppError(error)) {
-      io.stderr.write(`error: ${error.toLine()}\n`);
-      return error.code === 'CONFIG' ? 2 : 1;
+    if (error instanceof CommanderError) {
+      if (json && error.exitCode !== 0) writeJsonError(io, 'INVALID_INPUT', error.message.replace(/^error: /, ''));
+      return error.exitCode;
     }
-    io.stderr.write(`error: unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    return 1;
+    const appError = toAppError(error, { dbPath: ctx.dbPath });
+    io.stderr.write(`error: ${appError.toLine()}\n`);
+    if (appError.code === 'INTERNAL' && !isAppError(error)) io.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    if (json) writeJsonError(io, appError.code, appError.message, appError.hint);
+    return appError.code === 'CONFIG' ? 2 : 1;
   }
+}
+
+function writeJsonError(io: CliIO, code: string, message: string, hint?: string): void {
+  io.stdout.write(JSON.stringify({ error: { code, message, ...(hint ? { hint } : {}) } }, null, 2) + '\n');
 }

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, SqliteAdapter, SqliteDialect, type DialectAdapter } from 'kysely';
-import { AppError } from '../errors.js';
+import { AppError, toAppError } from '../errors.js';
 import type { DB } from './schema.js';
 
 /**
@@ -32,23 +32,32 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export function openDatabase(path: string, options: { busyTimeoutMs?: number } = {}): Database {
+/**
+ * Open (or create) the database. A file that cannot be used (corrupt, read-only, locked, a native
+ * module built for another Node.js) fails with a coded error naming the file and what to do, and
+ * nothing is changed. `readonly` opens an existing file for reading only (it must exist).
+ */
+export function openDatabase(path: string, options: { busyTimeoutMs?: number; readonly?: boolean } = {}): Database {
   const inMemory = path === ':memory:' || path.startsWith('file::memory:');
-  let sqlite: SQLite.Database;
+  let sqlite: SQLite.Database | undefined;
   try {
-    if (!inMemory) mkdirSync(dirname(path), { recursive: true });
-    sqlite = new SQLite(path);
+    if (!inMemory && !options.readonly) mkdirSync(dirname(path), { recursive: true });
+    sqlite = new SQLite(path, options.readonly ? { readonly: true, fileMustExist: true } : {});
+    sqlite.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
+    if (!inMemory && !options.readonly) sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('foreign_keys = ON');
+    if (!options.readonly) sqlite.pragma('synchronous = NORMAL');
   } catch (error) {
-    const code = (error as { code?: string }).code ?? 'unknown error';
-    throw new AppError('CONFIG', `Cannot open the database at ${path} (${code})`, {
-      cause: error,
-      hint: 'set DB_PATH (or --db-path) to a file in a writable directory',
-    });
+    sqlite?.close();
+    const mkdirFailed = ['EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'EEXIST'].includes((error as { code?: string }).code ?? '');
+    if (mkdirFailed) {
+      throw new AppError('DATABASE', `Cannot create the folder of the database ${path} (${(error as { code?: string }).code})`, {
+        cause: error,
+        hint: 'set DB_PATH (or --db-path) to a file in a writable directory',
+      });
+    }
+    throw toAppError(error, { dbPath: path });
   }
-  if (!inMemory) sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
-  sqlite.pragma('synchronous = NORMAL');
   const db = new Kysely<DB>({ dialect: new TransactionalDdlSqliteDialect({ database: sqlite }) });
   let closed = false;
   return {

@@ -47,3 +47,10 @@ export async function migrationStatus(db: Kysely<any>): Promise<MigrationStatus[
     executedAt: m.executedAt ? m.executedAt.toISOString() : null,
   }));
 }
+
+/** Every migration, none applied: the status of a database not created yet. */
+export function pendingMigrations(): MigrationStatus[] {
+  return Object.keys(migrations)
+    .sort()
+    .map((name) => ({ name, applied: false, executedAt: null }));
+}

@@ -1,18 +1,6 @@
 /** Translating ccxt exceptions into our codes. Upstream text (exchange bodies, URLs) stays in
  * the `cause` for the log; the message a model or user sees is ours. */
-import { AppError } from '../errors.js';
-
-/** The class names along an error's prototype chain (works without importing the library that threw it). */
-export function classNames(error: unknown): string[] {
-  const names: string[] = [];
-  let proto = error !== null && typeof error === 'object' ? Object.getPrototypeOf(error) : null;
-  while (proto && proto !== Object.prototype) {
-    const name = (proto.constructor as { name?: string } | undefined)?.name;
-    if (name) names.push(name);
-    proto = Object.getPrototypeOf(proto);
-  }
-  return names;
-}
+import { AppError, classNames, networkCause } from '../errors.js';
 
 export function translateCcxtError(error: unknown, what: string): AppError {
   if (error instanceof AppError) return error;
@@ -24,6 +12,11 @@ export function translateCcxtError(error: unknown, what: string): AppError {
   }
   if (is('RequestTimeout')) {
     return new AppError('TIMEOUT', `The exchange did not answer ${what} in time`, { ...opts, hint: 'retry shortly' });
+  }
+  // TLS and DNS failures: ccxt passes some through as plain errors; either way the cause is named.
+  const network = networkCause(error);
+  if (network && !is('RequestTimeout')) {
+    return new AppError('UPSTREAM_UNAVAILABLE', `The exchange could not be reached for ${what}`, { ...opts, hint: `${network}; retry when it is fixed` });
   }
   if (is('ExchangeNotAvailable') || is('NetworkError')) {
     return new AppError('UPSTREAM_UNAVAILABLE', `The exchange is unavailable for ${what}`, { ...opts, hint: 'retry shortly' });

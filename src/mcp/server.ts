@@ -198,7 +198,7 @@ export function createMcpServer(deps: Deps | Promise<Deps>, options: McpServerOp
       log.debug('tool call', { tool: name, ms: Math.round(performance.now() - started) });
       return okResult(checked.data as Record<string, unknown>, redact);
     } catch (error) {
-      return errorResult(error, name, log, redact);
+      return errorResult(error, name, log, redact, { dbPath: d.config.DB_PATH });
     }
   });
 

@@ -1,6 +1,6 @@
 /** Turning a handler's answer or failure into an MCP tool result. */
 import { randomBytes } from 'node:crypto';
-import { AppError, isAppError } from '../errors.js';
+import { AppError, toAppError } from '../errors.js';
 import type { Logger } from '../log.js';
 
 export interface ToolResult {
@@ -20,12 +20,16 @@ export function okResult(value: Record<string, unknown>, redact: (s: string) => 
   };
 }
 
-/** `CODE: message. Hint: ...`. Unexpected errors become INTERNAL with a reference; the stack goes to the log. */
-export function errorResult(error: unknown, tool: string, log: Logger, redact: (s: string) => string): ToolResult {
+/**
+ * `CODE: message. Hint: ...`. A failure with a known cause (a locked database file, a network
+ * failure) gets its code; anything else becomes INTERNAL with a reference, the stack in the log.
+ */
+export function errorResult(error: unknown, tool: string, log: Logger, redact: (s: string) => string, context: { dbPath?: string | undefined } = {}): ToolResult {
   let appError: AppError;
-  if (isAppError(error) && error.code !== 'INTERNAL') {
-    appError = error;
-    if (error.cause !== undefined) log.debug('tool failed', { tool, code: error.code, cause: error.cause });
+  const known = toAppError(error, context);
+  if (known.code !== 'INTERNAL') {
+    appError = known;
+    if (known.cause !== undefined) log.debug('tool failed', { tool, code: known.code, cause: known.cause });
   } else {
     const ref = randomBytes(3).toString('hex');
     log.error('tool failed unexpectedly', { tool, ref, error });

@@ -4,6 +4,7 @@ import type { DB, PaperPortfoliosTable } from '../db/schema.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { Dec, money, str, toDec, usd } from '../trading/money.js';
+import { loadSnapshot } from '../trading/ledger.js';
 import { deleteRollups } from '../trading/rollup.js';
 import { withPortfolioLock, writeTransaction } from '../trading/serialize.js';
 
@@ -55,6 +56,8 @@ export interface PortfolioSummary {
   name: string;
   startingBalance: number;
   cash: number;
+  /** cash + margin + unrealized P&L, open positions at their last known marks (no exchange call). */
+  equity: number;
   openPositions: number;
   createdAt: string;
 }
@@ -69,22 +72,24 @@ export async function createPortfolio(deps: Pick<Deps, 'db' | 'config' | 'clock'
   return summary((await findPortfolio(deps.db, name))!, 0);
 }
 
+/** Every portfolio with its cash and its equity at the positions' last known marks. */
 export async function listPortfolios(db: Kysely<DB>): Promise<PortfolioSummary[]> {
-  const rows = await db
-    .selectFrom('paper_portfolios as p')
-    .leftJoin('paper_positions as o', (j) => j.onRef('o.portfolio_id', '=', 'p.id').on('o.status', '=', 'open'))
-    .select((eb) => ['p.id', 'p.name', 'p.starting_balance', 'p.cash', 'p.created_at', 'p.updated_at', eb.fn.count<number>('o.id').as('open')])
-    .groupBy('p.id')
-    .orderBy('p.name')
-    .execute();
-  return rows.map((r) => summary(r, Number(r.open)));
+  const rows = await db.selectFrom('paper_portfolios').selectAll().orderBy('name').execute();
+  const out: PortfolioSummary[] = [];
+  for (const row of rows) {
+    const snap = await loadSnapshot(db, row.id, new Map());
+    out.push(summary(row, snap.positions.length, snap.equity));
+  }
+  return out;
 }
 
-function summary(row: Pick<PortfolioRow, 'name' | 'starting_balance' | 'cash' | 'created_at'>, open: number): PortfolioSummary {
+function summary(row: Pick<PortfolioRow, 'name' | 'starting_balance' | 'cash' | 'created_at'>, open: number, equity?: Dec): PortfolioSummary {
+  const cash = toDec(row.cash);
   return {
     name: row.name,
     startingBalance: usd(toDec(row.starting_balance)),
-    cash: usd(toDec(row.cash)),
+    cash: usd(cash),
+    equity: usd(equity ?? cash),
     openPositions: open,
     createdAt: new Date(row.created_at).toISOString(),
   };

@@ -16,7 +16,7 @@
 import type Perplexity from '@perplexity-ai/perplexity_ai';
 import { Decimal } from 'decimal.js';
 import { z } from 'zod';
-import { classNames } from '../market/ccxt-errors.js';
+import { classNames } from '../errors.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { LlmUsage } from '../usage/record.js';

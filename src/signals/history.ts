@@ -197,3 +197,40 @@ export async function getSignal(db: Kysely<DB>, id: number): Promise<SignalDetai
           },
   };
 }
+
+export interface ExecutedSignal {
+  signalId: number;
+  symbol: string;
+  direction: 'long' | 'short';
+  confidence: number;
+  positionId: number;
+  /** The fill: price (7 significant digits), quantity, entry fee. */
+  price: number;
+  quantity: number;
+  fee: number;
+  stopLoss: number | null;
+  takeProfit: number | null;
+}
+
+/** The executed signals (oldest first) with the fills of the positions they opened. */
+export async function executedSignals(db: Kysely<DB>): Promise<ExecutedSignal[]> {
+  const rows = await db
+    .selectFrom('movers_signals as s')
+    .innerJoin('paper_positions as p', 'p.id', 's.position_id')
+    .select(['s.id', 's.symbol', 's.direction', 's.confidence', 'p.id as position_id', 'p.entry_price', 'p.quantity', 'p.entry_fee', 'p.stop_loss', 'p.take_profit'])
+    .where('s.status', '=', 'executed')
+    .orderBy('s.id')
+    .execute();
+  return rows.map((r) => ({
+    signalId: r.id,
+    symbol: r.symbol,
+    direction: r.direction,
+    confidence: r.confidence,
+    positionId: r.position_id,
+    price: num(toDec(r.entry_price)),
+    quantity: toDec(r.quantity).toNumber(),
+    fee: usd(toDec(r.entry_fee)),
+    stopLoss: r.stop_loss === null ? null : num(toDec(r.stop_loss)),
+    takeProfit: r.take_profit === null ? null : num(toDec(r.take_profit)),
+  }));
+}

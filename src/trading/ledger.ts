@@ -258,6 +258,11 @@ export async function countClosedBetween(db: Kysely<DB>, portfolioId: number, fr
   return Number(row?.n ?? 0);
 }
 
+/** The open position of a portfolio on a symbol (one per symbol), if any. */
+export async function openPositionOn(db: Kysely<DB>, portfolioId: number, symbol: string): Promise<PositionRow | undefined> {
+  return db.selectFrom('paper_positions').selectAll().where('portfolio_id', '=', portfolioId).where('symbol', '=', symbol).where('status', '=', 'open').executeTakeFirst();
+}
+
 export async function openPositions(db: Kysely<DB>, portfolioId: number): Promise<PositionRow[]> {
   return db.selectFrom('paper_positions').selectAll().where('portfolio_id', '=', portfolioId).where('status', '=', 'open').orderBy('id').execute();
 }

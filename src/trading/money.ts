@@ -57,9 +57,14 @@ export function usd(value: Dec): number {
   return value.toDecimalPlaces(4, Decimal.ROUND_HALF_EVEN).toNumber();
 }
 
-/** For output: a price or quantity as a number with up to 10 significant digits. */
+/** For output: a price as a number with 7 significant digits (the README's rounding). */
 export function num(value: Dec): number {
-  return value.toSignificantDigits(10, Decimal.ROUND_HALF_EVEN).toNumber();
+  return value.toSignificantDigits(7, Decimal.ROUND_HALF_EVEN).toNumber();
+}
+
+/** For output: a quantity or step as a number, exactly as stored (quantities are multiples of the step). */
+export function qty(value: Dec): number {
+  return value.toNumber();
 }
 
 /** For output: a percentage with 2 decimals; null when the base is zero. */

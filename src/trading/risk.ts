@@ -8,7 +8,7 @@ import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
 import type { MarketType } from '../market/types.js';
 import type { Execution, Liquidity } from './fills.js';
-import { Dec, ZERO, floorToStep, money, num, toDec, usd } from './money.js';
+import { Dec, ZERO, floorToStep, money, num, qty as exactQty, toDec, usd } from './money.js';
 import type { Direction } from './triggers.js';
 
 export const REJECT_CODES = [
@@ -58,11 +58,6 @@ export interface RiskLimits {
 
 export function riskLimits(config: Config): RiskLimits {
   const spot = config.MARKET_TYPE === 'spot';
-  if (config.LEVERAGE > config.MAX_LEVERAGE) {
-    throw new AppError('CONFIG', `LEVERAGE ${config.LEVERAGE} is above MAX_LEVERAGE ${config.MAX_LEVERAGE}`, {
-      hint: 'lower LEVERAGE or raise MAX_LEVERAGE deliberately',
-    });
-  }
   return {
     minConfidence: config.MIN_CONFIDENCE,
     minRiskReward: config.MIN_RISK_REWARD,
@@ -329,7 +324,7 @@ export function decide(limits: RiskLimits, signal: SignalLevels, state: RiskStat
   qty = floorToStep(qty, market.qtyStep);
   if (qty.lte(0)) {
     const noBook = liq.maxEntryQty !== null && liq.maxEntryQty.lte(0);
-    return noBook ? reject('NO_LIQUIDITY', 'nothing to take within MAX_SLIPPAGE_PCT of the best price', numbers) : reject('SIZE_BELOW_MINIMUM', 'the allowed size rounds down to zero', { ...numbers, qtyStep: market.qtyStep ? num(market.qtyStep) : null });
+    return noBook ? reject('NO_LIQUIDITY', 'nothing to take within MAX_SLIPPAGE_PCT of the best price', numbers) : reject('SIZE_BELOW_MINIMUM', 'the allowed size rounds down to zero', { ...numbers, qtyStep: market.qtyStep ? exactQty(market.qtyStep) : null });
   }
   const execution = liq.enter(qty);
   const minQty = market.minQty;
@@ -337,9 +332,9 @@ export function decide(limits: RiskLimits, signal: SignalLevels, state: RiskStat
   if ((minQty && qty.lt(minQty)) || (minNotional && execution.notional.lt(minNotional))) {
     return reject('SIZE_BELOW_MINIMUM', 'the allowed size is below the exchange minimum order', {
       ...numbers,
-      quantity: num(qty),
+      quantity: exactQty(qty),
       notional: usd(execution.notional),
-      minQty: minQty ? num(minQty) : null,
+      minQty: minQty ? exactQty(minQty) : null,
       minNotional: minNotional ? num(minNotional) : null,
     });
   }

@@ -106,6 +106,10 @@ describe('MCP prompts', () => {
   it('unknown prompts, unknown arguments and missing arguments are invalid-params errors', async () => {
     await expect(desk.client.getPrompt({ name: 'nope' })).rejects.toThrow(/No prompt named nope/);
     await expect(desk.client.getPrompt({ name: 'mover_analysis', arguments: { symbol: 'BTC' } })).rejects.toThrow(/direction/);
+    // One error code prefix (the client's), and the prompt named by its MCP name.
+    const error = await desk.client.getPrompt({ name: 'mover_analysis', arguments: { symbol: 'BTC' } }).catch((e: Error) => e);
+    expect((error as Error).message).toMatch(/^MCP error -32602: INVALID_INPUT: Prompt mover_analysis needs the argument direction/);
+    expect((error as Error).message.match(/MCP error/g)).toHaveLength(1);
     await expect(desk.client.getPrompt({ name: 'symbol_analysis', arguments: { symbol: 'BTC', signal_id: 'x' } })).rejects.toThrow(/no argument signal_id/);
     // The server keeps serving.
     expect((await desk.client.listPrompts()).prompts.length).toBe(3);

@@ -81,7 +81,7 @@ describe('the signal validator', () => {
   });
 
   it('refuses a LEVERAGE above MAX_LEVERAGE instead of quietly changing it', () => {
-    expect(() => riskLimits(loadConfig({ env: { LEVERAGE: '20', MAX_LEVERAGE: '10' } }))).toThrow(/LEVERAGE 20 is above MAX_LEVERAGE 10/);
+    expect(() => loadConfig({ env: { LEVERAGE: '20', MAX_LEVERAGE: '10' } })).toThrow(/LEVERAGE \(20\) is above MAX_LEVERAGE \(10\)/);
     expect(riskLimits(loadConfig({ env: { LEVERAGE: '5', MARKET_TYPE: 'spot' } })).leverage).toBe(1);
   });
 

@@ -33,6 +33,25 @@ describe('configuration', () => {
     expect(() => loadConfig({ env: { EXCHANGE_BASE_URL: 'ftp://x' } })).toThrow(/EXCHANGE_BASE_URL/);
   });
 
+  it('checks settings that contradict each other together, naming both variables', () => {
+    const problem = (env: Record<string, string>) => {
+      try {
+        loadConfig({ env });
+        return '';
+      } catch (e) {
+        return String((e as Error).message);
+      }
+    };
+    expect(problem({ TOKEN_WARNING_THRESHOLD: '80', TOKEN_CRITICAL_THRESHOLD: '80' })).toMatch(/TOKEN_WARNING_THRESHOLD \(80\) must be below TOKEN_CRITICAL_THRESHOLD \(80\)/);
+    expect(problem({ MIN_STOP_ATR: '3', MAX_STOP_ATR: '2' })).toMatch(/MIN_STOP_ATR \(3\) is above MAX_STOP_ATR \(2\)/);
+    expect(problem({ MIN_STOP_ATR: '3', MAX_STOP_ATR: '0' })).toBe('');
+    expect(problem({ CLAUDE_HOURLY_LIMIT: '600', CLAUDE_DAILY_LIMIT: '500' })).toMatch(/CLAUDE_HOURLY_LIMIT \(600\) is above CLAUDE_DAILY_LIMIT \(500\)/);
+    // Two at once: both reported.
+    const both = problem({ LEVERAGE: '12', MAX_POSITION_SIZE_PCT: '150' });
+    expect(both).toMatch(/LEVERAGE \(12\) is above MAX_LEVERAGE \(10\)/);
+    expect(both).toMatch(/MAX_POSITION_SIZE_PCT \(150\) is above MAX_TOTAL_EXPOSURE_PCT \(100\)/);
+  });
+
   it('never shows a secret value, not even in an error', () => {
     const config = loadConfig({ env: { BYBIT_API_KEY: 'canary-key-123456', ANTHROPIC_API_KEY: 'sk-canary-abcdef' } });
     const shown = JSON.stringify(redactConfig(config));

@@ -28,10 +28,19 @@ interface Options {
   portfolio: string;
 }
 
-/** The one JSON shape of an analysis (analyze and monitor). */
+/** Why an analysis is a failed job (the analyst failed, or a cap refused it), or null when it ran. */
+export function analysisFailure(a: SymbolAnalysis): { code: string; message: string } | null {
+  if (a.refused) return { code: a.refused.code, message: a.refused.reason };
+  if (a.result?.outcome === 'error') return { code: a.result.code, message: a.result.reason };
+  return null;
+}
+
+/** The one JSON shape of an analysis (analyze and monitor); `error` when the job failed. */
 export function analysisJson(a: SymbolAnalysis, showTokens: boolean, tokens?: AnalysisTokens): Record<string, unknown> {
   const r = a.result;
+  const error = analysisFailure(a);
   return {
+    ...(error ? { error } : {}),
     symbol: a.symbol,
     refused: a.refused,
     ...(r
@@ -133,6 +142,8 @@ export function registerAnalyze(program: Command, ctx: CliContext): void {
             abort: abort.signal,
           });
           const tokens = opts.showTokens && a.result?.analyst === 'claude' ? await analysisTokens(app.deps, a) : undefined;
+          const failed = analysisFailure(a);
+          if (failed) ctx.fail(failed.code);
           if (opts.json) return ctx.json({ ...analysisJson(a, Boolean(opts.showTokens), tokens), symbolFrom: from });
           if (a.warning) ctx.err(`warning: ${a.warning}`);
           ctx.out(renderPanel(`Analysis ${a.symbol}`, analysisLines(a, Boolean(opts.showTokens), tokens)));

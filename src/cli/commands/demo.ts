@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { createProgress, renderCycle } from '../render/cycle.js';
-import { formatPct, formatUsd, renderPanel, renderTable } from '../render/table.js';
+import { formatPct, formatPrice, formatUsd, renderPanel, renderTable } from '../render/table.js';
+
+/** The demo's market instant (the simulator's clock is frozen there): 2026-11-20 12:00 UTC. */
+export const DEMO_ANCHOR = Date.UTC(2026, 10, 20, 12, 0, 0);
 
 export function registerDemo(program: Command, ctx: CliContext): void {
   program
@@ -17,8 +20,11 @@ export function registerDemo(program: Command, ctx: CliContext): void {
       const { getPriceQuote } = await import('../../market/quotes.js');
       const { getPortfolioStatus } = await import('../../portfolio/status.js');
       const { runCycle } = await import('../../scanner/cycle.js');
+      const { executedSignals } = await import('../../signals/history.js');
       const { startSimExchange } = await import('../../sim/server.js');
-      const sim = await startSimExchange({ port: 0, seed: Number(opts.seed) || 42 });
+      const seed = Number(opts.seed) || 42;
+      // A frozen market at a fixed instant: the same seed gives the same movers, signals and fills.
+      const sim = await startSimExchange({ port: 0, seed, now: DEMO_ANCHOR });
       const dir = mkdtempSync(join(tmpdir(), 'cctrader-demo-'));
       try {
         const config = ctx.config({
@@ -36,16 +42,10 @@ export function registerDemo(program: Command, ctx: CliContext): void {
           const analyst = createAnalyst(app, { baseEnv: {}, kind: 'rules' });
           if (!opts.json) ctx.out(renderPanel('cctrader demo', [`exchange: simulated Bybit at ${sim.url} (offline, seed ${opts.seed})`, 'analyst: rules (deterministic, no key needed)', `paper portfolio: default, ${formatUsd(config.PAPER_STARTING_BALANCE)}`]));
           const progress = createProgress((s) => void ctx.io.stderr.write(s), ctx.io.isTTY);
-          const cycle = await runCycle(deps, { analyst, onEvent: opts.json ? undefined : (e) => progress.event(e) });
+          const cycle = await runCycle(deps, { analyst, cycleId: `demo-seed-${seed}`, onEvent: opts.json ? undefined : (e) => progress.event(e) });
           progress.clear();
           const status = await getPortfolioStatus(deps, { portfolio: 'default' });
-          const fills = await deps.db
-            .selectFrom('movers_signals as s')
-            .innerJoin('paper_positions as p', 'p.id', 's.position_id')
-            .select(['s.symbol', 's.direction', 's.confidence', 'p.entry_price', 'p.quantity', 'p.entry_fee', 'p.stop_loss', 'p.take_profit'])
-            .where('s.status', '=', 'executed')
-            .orderBy('s.id')
-            .execute();
+          const fills = await executedSignals(deps.db);
           if (opts.json) {
             const quote = await getPriceQuote(deps, config.DEFAULT_SYMBOL);
             const movers = { scanned: cycle.scanned, items: cycle.movers.map((m) => ({ symbol: m.symbol, change24hPct: m.change24hPct, last: m.last, turnover24hUsd: m.turnover24hUsd })), hasMore: cycle.moversFound > cycle.movers.length + cycle.moversHeld };
@@ -57,7 +57,7 @@ export function registerDemo(program: Command, ctx: CliContext): void {
               renderTable(
                 'Paper fills',
                 [{ header: 'Symbol' }, { header: 'Side' }, { header: 'Conf', align: 'right' }, { header: 'Qty', align: 'right' }, { header: 'Price', align: 'right' }, { header: 'Fee', align: 'right' }, { header: 'Stop', align: 'right' }, { header: 'Target', align: 'right' }],
-                fills.map((f) => [f.symbol.split(':')[0] ?? f.symbol, f.direction, String(f.confidence), f.quantity, f.entry_price, formatUsd(Number(f.entry_fee), 4), f.stop_loss ?? '—', f.take_profit ?? '—']),
+                fills.map((f) => [f.symbol.split(':')[0] ?? f.symbol, f.direction, String(f.confidence), String(f.quantity), formatPrice(f.price), formatUsd(f.fee, 4), formatPrice(f.stopLoss), formatPrice(f.takeProfit)]),
               ),
             );
           }
@@ -68,7 +68,7 @@ export function registerDemo(program: Command, ctx: CliContext): void {
               'next: `cctrader scan-movers --once` runs the same cycle on live Bybit data (public, no key needed)',
             ]),
           );
-        });
+        }, { clock: { now: () => sim.clock.now() } });
       } finally {
         await sim.close();
         rmSync(dir, { recursive: true, force: true });

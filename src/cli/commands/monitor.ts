@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { renderPanel } from '../render/table.js';
-import { analysisJson, analysisLines } from './analyze.js';
+import { analysisFailure, analysisJson, analysisLines } from './analyze.js';
 
 interface Options {
   symbol?: string;
@@ -32,6 +32,8 @@ export function registerMonitor(program: Command, ctx: CliContext): void {
       const { requirePortfolio } = await import('../../portfolio/portfolios.js');
       const { abortableSleep } = await import('../../scanner/runner.js');
       const { evaluatePortfolio } = await import('../../trading/evaluate.js');
+      const { openPositionOn } = await import('../../trading/ledger.js');
+      const { toDec } = await import('../../trading/money.js');
       const config = ctx.config({ ANALYSIS_INTERVAL: opts.interval, ANALYST: opts.analyst });
       const intervalMs = config.ANALYSIS_INTERVAL * 1000;
       await ctx.withApp(config, async (app) => {
@@ -55,17 +57,12 @@ export function registerMonitor(program: Command, ctx: CliContext): void {
             const tickStart = Date.now();
             const evaluation = await evaluatePortfolio(deps, portfolio);
             for (const c of evaluation.closed) ctx.err(`closed #${c.positionId} ${c.symbol} by ${c.reason}`);
-            const held = await deps.db
-              .selectFrom('paper_positions')
-              .select(['id', 'direction', 'entry_price'])
-              .where('portfolio_id', '=', portfolio.id)
-              .where('symbol', '=', info.symbol)
-              .where('status', '=', 'open')
-              .executeTakeFirst();
+            const held = await openPositionOn(deps.db, portfolio.id, info.symbol);
             const at = new Date(deps.clock.now()).toISOString();
             if (held) {
-              const line = `${at} ${info.symbol}: holding #${held.id} ${held.direction} from ${held.entry_price}; not analysed while the position is open`;
-              if (opts.json) ctx.io.stdout.write(JSON.stringify({ at, symbol: info.symbol, holding: held }) + '\n');
+              const holding = { positionId: held.id, direction: held.direction, entryPrice: Number(toDec(held.entry_price).toSignificantDigits(7)) };
+              const line = `${at} ${info.symbol}: holding #${held.id} ${held.direction} from ${holding.entryPrice}; not analysed while the position is open`;
+              if (opts.json) ctx.io.stdout.write(JSON.stringify({ at, symbol: info.symbol, holding }) + '\n');
               else ctx.out(line);
             } else {
               const slot = Math.floor(deps.clock.now() / intervalMs) * intervalMs;
@@ -81,6 +78,8 @@ export function registerMonitor(program: Command, ctx: CliContext): void {
                 waitForWindow: { sleep: abortableSleep, stop: stop.signal, onWait: ({ until, message }) => ctx.err(`waiting until ${new Date(until).toISOString()}: ${message}`) },
               });
               if (a.warning && !opts.json) ctx.err(`warning: ${a.warning}`);
+              const failed = analysisFailure(a);
+              if (failed && opts.once) ctx.fail(failed.code);
               if (opts.json) ctx.io.stdout.write(JSON.stringify({ at, ...analysisJson(a, Boolean(opts.showTokens)) }) + '\n');
               else ctx.out(renderPanel(`${at} ${a.symbol}`, analysisLines(a, Boolean(opts.showTokens))));
             }

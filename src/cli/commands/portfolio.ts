@@ -49,11 +49,12 @@ export function registerPortfolio(program: Command, ctx: CliContext): void {
         const items = await listPortfolios(deps.db);
         if (opts.json) return ctx.json({ items });
         if (items.length === 0) return ctx.out('no portfolios yet (the default one is created on first use)');
+        if (items.some((p) => p.openPositions > 0)) ctx.out('equity at the last known marks (`cctrader status --portfolio NAME` marks them now)');
         ctx.out(
           renderTable(
             'Portfolios',
-            [{ header: 'Name' }, { header: 'Starting', align: 'right' }, { header: 'Cash', align: 'right' }, { header: 'Open', align: 'right' }, { header: 'Created (UTC)' }],
-            items.map((p) => [p.name, formatUsd(p.startingBalance), formatUsd(p.cash), String(p.openPositions), p.createdAt.slice(0, 16).replace('T', ' ')]),
+            [{ header: 'Name' }, { header: 'Starting', align: 'right' }, { header: 'Cash', align: 'right' }, { header: 'Equity', align: 'right' }, { header: 'Open', align: 'right' }, { header: 'Created (UTC)' }],
+            items.map((p) => [p.name, formatUsd(p.startingBalance), formatUsd(p.cash), formatUsd(p.equity), String(p.openPositions), p.createdAt.slice(0, 16).replace('T', ' ')]),
           ),
         );
       });

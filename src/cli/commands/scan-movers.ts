@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { CycleResult } from '../../scanner/cycle.js';
 import type { CliContext } from '../context.js';
 import { createProgress, renderCycle } from '../render/cycle.js';
 
@@ -70,9 +71,13 @@ export function registerScanMovers(program: Command, ctx: CliContext): void {
               progress.note(action === 'resumed' ? `resuming interrupted cycle ${cycleId}` : `closed interrupted cycle ${cycleId} (too old to resume)`),
             onCycle: (result) => {
               progress.clear();
+              // The scan itself failed (no movers could be read): the job failed, say so with its code.
+              const failed = scanFailure(result);
+              if (failed && opts.once) ctx.fail(failed.code);
+              const shown = failed ? { ...result, error: failed } : result;
               if (opts.json) {
-                if (opts.once) ctx.json(result);
-                else ctx.io.stdout.write(JSON.stringify(result) + '\n');
+                if (opts.once) ctx.json(shown);
+                else ctx.io.stdout.write(JSON.stringify(shown) + '\n');
               } else {
                 ctx.out(renderCycle(result));
               }
@@ -86,4 +91,10 @@ export function registerScanMovers(program: Command, ctx: CliContext): void {
         }
       });
     });
+}
+
+/** The scan's failure, when the cycle could not read the movers at all. */
+function scanFailure(result: CycleResult): { code: string; message: string } | null {
+  const key = Object.keys(result.errorsByCode).find((k) => k.startsWith('scan:'));
+  return key ? { code: key.slice('scan:'.length), message: result.stop?.reason ?? 'the scan failed' } : null;
 }

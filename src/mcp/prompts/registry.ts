@@ -4,7 +4,7 @@
  * the analyst's standing instructions (prompts/system.md) followed by the rendered task.
  * Names are snake_case like the tools; arguments are the templates' own.
  */
-import { ErrorCode as McpErrorCode, McpError, type GetPromptResult, type Prompt } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode as McpErrorCode, type GetPromptResult, type Prompt } from '@modelcontextprotocol/sdk/types.js';
 import { PROMPT_TEMPLATES, renderPrompt, type PromptName } from '../../agent/prompts.js';
 import { isAppError } from '../../errors.js';
 
@@ -45,6 +45,15 @@ export function promptListing(registry: readonly McpPromptDefinition[] = promptR
   });
 }
 
+/**
+ * A JSON-RPC InvalidParams error whose message is ours alone. The SDK's McpError puts "MCP error
+ * -32602:" into its message, and the client puts it in front again: an error with a `code` sends
+ * the message as it is.
+ */
+export function invalidParams(message: string): Error & { code: number } {
+  return Object.assign(new Error(message), { code: McpErrorCode.InvalidParams });
+}
+
 /** prompts/get: render one prompt. Unknown names and bad arguments are InvalidParams errors. */
 export async function getPrompt(
   name: string,
@@ -54,24 +63,24 @@ export async function getPrompt(
 ): Promise<GetPromptResult> {
   const def = registry.find((p) => p.name === name);
   if (!def) {
-    throw new McpError(McpErrorCode.InvalidParams, `No prompt named ${String(name).slice(0, 60)}; prompts/list shows the available prompts`);
+    throw invalidParams(`No prompt named ${String(name).slice(0, 60)}; prompts/list shows the available prompts`);
   }
   const given = args ?? {};
   const extra = Object.keys(given).filter((k) => !def.arguments.includes(k));
   if (extra.length > 0) {
-    throw new McpError(McpErrorCode.InvalidParams, `Prompt ${def.name} has no argument ${extra.slice(0, 3).join(', ').slice(0, 80)}; its arguments: ${def.arguments.join(', ')}`);
+    throw invalidParams(`Prompt ${def.name} has no argument ${extra.slice(0, 3).join(', ').slice(0, 80)}; its arguments: ${def.arguments.join(', ')}`);
   }
   const values: Record<string, string | undefined> = { ...def.defaults?.(now) };
   for (const [k, v] of Object.entries(given)) if (v.trim() !== '') values[k] = v;
   try {
-    const [system, task] = await Promise.all([renderPrompt('system'), renderPrompt(def.template, values)]);
+    const [system, task] = await Promise.all([renderPrompt('system'), renderPrompt(def.template, values, def.name)]);
     const template = PROMPT_TEMPLATES[def.template];
     return {
       description: template.description,
       messages: [{ role: 'user', content: { type: 'text', text: `${system}\n\n---\n\n${task}` } }],
     };
   } catch (error) {
-    if (isAppError(error) && error.code === 'INVALID_INPUT') throw new McpError(McpErrorCode.InvalidParams, error.toLine());
+    if (isAppError(error) && error.code === 'INVALID_INPUT') throw invalidParams(error.toLine());
     throw error;
   }
 }
