@@ -33,6 +33,16 @@ export const configSchema = z.object({
   DB_PATH: z.string().min(1).optional().describe('SQLite file (default: per-user data directory)'),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info').describe('stderr log level'),
   CCTRADER_HTTP_TOKEN: z.string().min(16, 'must be at least 16 characters').optional().describe('bearer token required by the HTTP transport (required to bind a non-loopback host)'),
+  CCTRADER_HTTP_ALLOWED_HOSTS: z
+    .string()
+    .regex(/^[A-Za-z0-9.:\[\]_-]+(,\s*[A-Za-z0-9.:\[\]_-]+)*$/, 'must be comma-separated host names or IPs, each with or without :port')
+    .optional()
+    .describe('host names or IPs (comma-separated, with or without :port) whose Host header the HTTP transport serves besides loopback'),
+  CCTRADER_HTTP_ALLOWED_ORIGINS: z
+    .string()
+    .regex(/^https?:\/\/[^\s,]+(,\s*https?:\/\/[^\s,]+)*$/, 'must be comma-separated origins like https://app.example.com')
+    .optional()
+    .describe('browser origins (comma-separated) the HTTP transport accepts besides its own'),
 
   // Agent runner (original names)
   ANTHROPIC_API_KEY: z.string().optional().describe('enables the Claude analyst'),

@@ -17,6 +17,10 @@ export interface HttpOptions {
   host: string;
   port: number;
   token?: string | undefined;
+  /** Host names or IPs (with or without a port) whose Host header is served besides loopback (CCTRADER_HTTP_ALLOWED_HOSTS). */
+  allowedHosts?: readonly string[];
+  /** Browser origins allowed besides the server's own (CCTRADER_HTTP_ALLOWED_ORIGINS). */
+  allowedOrigins?: readonly string[];
   /** Largest request body accepted, bytes. */
   maxBodyBytes?: number;
 }
@@ -25,6 +29,8 @@ export interface HttpHandle {
   url: string;
   close(): Promise<void>;
 }
+
+const NOT_JSON = 'Request body is not JSON';
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
@@ -48,15 +54,26 @@ export async function serveHttp(deps: Deps, options: HttpOptions): Promise<HttpH
   const expectedToken = options.token ? digest(options.token) : null;
   let port = options.port;
 
-  const allowedHosts = (): Set<string> => {
-    const names = new Set(['127.0.0.1', 'localhost', '[::1]', options.host.includes(':') ? `[${options.host}]` : options.host]);
-    return new Set([...names].map((h) => `${h}:${port}`.toLowerCase()));
+  // Host check (DNS-rebinding protection): loopback names and the bind address at our port, plus
+  // the configured hosts: `name` matches it on any port, `name:port` only on that port.
+  const listed = (options.allowedHosts ?? []).map((h) => h.trim().toLowerCase()).filter(Boolean);
+  const hostAllowed = (header: string): boolean => {
+    const own = new Set(['127.0.0.1', 'localhost', '[::1]', options.host.includes(':') ? `[${options.host}]` : options.host].map((h) => `${h}:${port}`.toLowerCase()));
+    if (own.has(header)) return true;
+    const name = header.replace(/:\d+$/, '');
+    return listed.some((entry) => entry === header || (!/:\d+$/.test(entry) && entry === name));
   };
-  const allowedOrigins = (): Set<string> => new Set([...allowedHosts()].flatMap((h) => [`http://${h}`, `https://${h}`]));
+  const origins = new Set((options.allowedOrigins ?? []).map((o) => o.trim().toLowerCase().replace(/\/+$/, '')).filter(Boolean));
+  const originAllowed = (origin: string): boolean => {
+    const o = origin.toLowerCase().replace(/\/+$/, '');
+    if (origins.has(o)) return true;
+    const hostPart = /^https?:\/\/(.+)$/.exec(o)?.[1];
+    return hostPart !== undefined && ['127.0.0.1', 'localhost', '[::1]'].some((h) => hostPart === `${h}:${port}`);
+  };
 
-  const reject = (res: ServerResponse, status: number, code: string, message: string): void => {
+  const reject = (res: ServerResponse, status: number, code: string, message: string, rpcCode = -32000): void => {
     res.writeHead(status, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message: `${code}: ${message}` }, id: null }));
+    res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: rpcCode, message: `${code}: ${message}` }, id: null }));
   };
 
   const readBody = (req: IncomingMessage): Promise<unknown> =>
@@ -76,7 +93,7 @@ export async function serveHttp(deps: Deps, options: HttpOptions): Promise<HttpH
         try {
           resolve(chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : undefined);
         } catch {
-          reject(new AppError('INVALID_INPUT', 'Request body is not JSON'));
+          reject(new AppError('INVALID_INPUT', NOT_JSON));
         }
       });
       req.on('error', reject);
@@ -84,14 +101,14 @@ export async function serveHttp(deps: Deps, options: HttpOptions): Promise<HttpH
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const host = (req.headers.host ?? '').toLowerCase();
-    if (!allowedHosts().has(host)) return reject(res, 403, 'FORBIDDEN', 'Host header not allowed');
+    if (!hostAllowed(host)) return reject(res, 403, 'FORBIDDEN', 'Host header not allowed (CCTRADER_HTTP_ALLOWED_HOSTS lists the names served beyond loopback)');
     const origin = req.headers.origin;
-    if (origin !== undefined && !allowedOrigins().has(origin.toLowerCase())) {
-      return reject(res, 403, 'FORBIDDEN', 'Origin not allowed');
+    if (origin !== undefined && !originAllowed(origin)) {
+      return reject(res, 403, 'FORBIDDEN', 'Origin not allowed (CCTRADER_HTTP_ALLOWED_ORIGINS lists the browser origins allowed)');
     }
     if (expectedToken) {
-      const auth = req.headers.authorization ?? '';
-      const given = auth.startsWith('Bearer ') ? auth.slice(7) : '';
+      // RFC 6750: the scheme name is case-insensitive.
+      const given = /^bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
       if (!timingSafeEqual(digest(given), expectedToken)) {
         res.setHeader('www-authenticate', 'Bearer');
         return reject(res, 401, 'AUTH', 'missing or wrong bearer token');
@@ -107,6 +124,7 @@ export async function serveHttp(deps: Deps, options: HttpOptions): Promise<HttpH
       try {
         body = await readBody(req);
       } catch (error) {
+        if (error instanceof AppError && error.message === NOT_JSON) return reject(res, 400, 'PARSE_ERROR', 'the request body is not JSON', -32700);
         return reject(res, 400, 'INVALID_INPUT', error instanceof AppError ? error.message : 'unreadable body');
       }
       if (existing) return existing.handleRequest(req, res, body);
@@ -126,6 +144,7 @@ export async function serveHttp(deps: Deps, options: HttpOptions): Promise<HttpH
       return transport.handleRequest(req, res, body);
     }
     if (req.method === 'GET' || req.method === 'DELETE') {
+      if (sessionId === undefined) return reject(res, 400, 'INVALID_INPUT', 'the Mcp-Session-Id header is required');
       if (!existing) return reject(res, 404, 'NOT_FOUND', 'unknown or expired session');
       return existing.handleRequest(req, res);
     }

@@ -1,4 +1,6 @@
 import { request } from 'node:http';
+import { networkInterfaces } from 'node:os';
+import { spawnBin } from '../helpers/spawn.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -78,7 +80,77 @@ describe('cctrader serve --http', () => {
     await client.close();
   });
 
+  it('answers a body that is not JSON with JSON-RPC -32700, a GET without a session with 400, and takes any case of "Bearer"', async () => {
+    const u = new URL(guarded.url);
+    const raw = (method: string, headers: Record<string, string>, body?: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = request({ host: u.hostname, port: u.port, path: u.pathname, method, headers: { accept: 'application/json, text/event-stream', ...headers } }, (res) => {
+          let text = '';
+          res.on('data', (d) => (text += d));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+    const auth = { authorization: `bEaReR ${TOKEN}` };
+    const garbage = await raw('POST', { ...auth, 'content-type': 'application/json' }, '{"jsonrpc": "2.0", "id": 1, "meth');
+    expect(garbage.status).toBe(400);
+    expect(JSON.parse(garbage.body).error.code).toBe(-32700);
+    expect((await raw('GET', auth)).status).toBe(400);
+    expect((await rawPost(guarded.url, { authorization: `BEARER ${TOKEN}` })).status).toBe(200);
+  });
+
   it('refuses to bind a non-loopback address without a token', async () => {
     await expect(serveHttp(desk.app.deps, { host: '0.0.0.0', port: 0 })).rejects.toMatchObject({ code: 'CONFIG' });
+  });
+});
+
+describe('remote HTTP (serve --http --host 0.0.0.0 with a token)', () => {
+  const ip = Object.values(networkInterfaces())
+    .flat()
+    .find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
+
+  async function serve(env: Record<string, string>): Promise<{ url: string; stop(): Promise<void> }> {
+    const child = spawnBin(['serve', '--http', '--host', '0.0.0.0', '--port', '0'], { EXCHANGE_BASE_URL: desk.sim.url, DB_PATH: ':memory:', EXCHANGE_RATE_LIMIT: 'false', LOG_LEVEL: 'warn', CCTRADER_HTTP_TOKEN: TOKEN, ...env });
+    const port = await new Promise<string>((resolve, reject) => {
+      let text = '';
+      child.stderr.on('data', (d) => {
+        text += d;
+        const m = /cctrader MCP server on http:\/\/0\.0\.0\.0:(\d+)\/mcp/.exec(text);
+        if (m) resolve(m[1]!);
+      });
+      child.on('exit', () => reject(new Error(`serve exited: ${text}`)));
+    });
+    return {
+      url: `http://${ip}:${port}/mcp`,
+      stop: () => new Promise<void>((resolve) => {
+        child.on('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+    };
+  }
+
+  it('serves a client that reaches it by a listed address, and refuses one reached by an unlisted name', async (ctx) => {
+    if (!ip) return ctx.skip('this machine has no non-loopback IPv4 interface to reach the server by');
+    const listed = await serve({ CCTRADER_HTTP_ALLOWED_HOSTS: `desk.example, ${ip}` });
+    try {
+      const client = await connect(listed.url, TOKEN);
+      const r = (await client.callTool({ name: 'get_current_price', arguments: { symbol: 'BTC/USDT' } })) as { structuredContent: { symbol: string } };
+      expect(r.structuredContent.symbol).toBe('BTC/USDT:USDT');
+      await client.close();
+      expect((await rawPost(listed.url, { authorization: `Bearer ${TOKEN}` })).status).toBe(200);
+      // A token is still required.
+      expect((await rawPost(listed.url, {})).status).toBe(401);
+    } finally {
+      await listed.stop();
+    }
+    const unlisted = await serve({});
+    try {
+      const refused = await rawPost(unlisted.url, { authorization: `Bearer ${TOKEN}` });
+      expect(refused.status).toBe(403);
+      expect(refused.body).toContain('CCTRADER_HTTP_ALLOWED_HOSTS');
+    } finally {
+      await unlisted.stop();
+    }
   });
 });

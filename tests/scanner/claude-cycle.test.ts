@@ -253,6 +253,30 @@ describe('the run decides where a signal lands', () => {
   });
 });
 
+describe('exit codes', () => {
+  it('analyze exits 1 when the analyst failed (a refused key: AUTH), with --json printing the error', async () => {
+    const child = await runBin(
+      ['analyze', '--symbol', 'ETH/USDT', '--json'],
+      {
+        DB_PATH: desk.config.DB_PATH!,
+        AGENT_DIR: join(dir, 'agent'),
+        EXCHANGE_BASE_URL: desk.sim.url,
+        EXCHANGE_RATE_LIMIT: 'false',
+        ANTHROPIC_API_KEY: 'sk-ant-wrong-key',
+        ANTHROPIC_BASE_URL: fake.url,
+        CLAUDE_MAX_RETRIES: '0',
+        ANALYST: 'claude',
+        LOG_LEVEL: 'warn',
+      },
+      { timeoutMs: 60_000 },
+    );
+    expect(child.code, child.stderr).toBe(1);
+    const out = JSON.parse(child.stdout);
+    expect(out).toMatchObject({ outcome: 'error', code: 'AUTH', error: { code: 'AUTH' } });
+    expect(out.error.message).toMatch(/refused the credentials/);
+  });
+});
+
 describe('daily mode', () => {
   it("the day's session is started by the first analysis and resumed by a second process (the CLI)", async () => {
     desk.sim.clock.advance(1000);

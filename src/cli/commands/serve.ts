@@ -22,7 +22,14 @@ export function registerServe(program: Command, ctx: CliContext): void {
           }
           await ctx.withApp(config, async (app) => {
             const { serveHttp } = await import('../../mcp/http.js');
-            const handle = await serveHttp(app.deps, { host: opts.host, port, token: config.CCTRADER_HTTP_TOKEN });
+            const list = (v: string | undefined) => (v ? v.split(',').map((x) => x.trim()).filter(Boolean) : []);
+            const handle = await serveHttp(app.deps, {
+              host: opts.host,
+              port,
+              token: config.CCTRADER_HTTP_TOKEN,
+              allowedHosts: list(config.CCTRADER_HTTP_ALLOWED_HOSTS),
+              allowedOrigins: list(config.CCTRADER_HTTP_ALLOWED_ORIGINS),
+            });
             ctx.err(`cctrader MCP server on ${handle.url}`);
             await stopped;
             await handle.close();
