@@ -8,7 +8,7 @@ export const getRiskStatusTool = defineTool({
   name: 'get_risk_status',
   title: 'Risk status',
   description:
-    'Risk limits and their use now (positions, exposure and room left, today vs daily loss limit), breaker, halt, cooldowns, recent rejections with codes.',
+    'Risk limits and their use now (positions, exposure and room left, today vs daily loss limit), breaker, halt, cooldowns, recent rejections with codes, exchange request budget and back-off.',
   input: { portfolio: portfolioArg },
   output: {
     halted: z.boolean(),
@@ -42,6 +42,18 @@ export const getRiskStatusTool = defineTool({
     }),
     cooldowns: z.array(z.object({ symbol: z.string(), until: z.string() })),
     recentRejections: z.array(z.object({ id: n, at: z.string(), symbol: z.string(), code: z.string().nullable() })),
+    budget: z
+      .object({
+        limiter: z.enum(['budget', 'ccxt', 'off']),
+        capacityPer5s: n.nullable(),
+        exchangeLimitPer5s: n.nullable(),
+        refillPerSec: n.nullable(),
+        available: n.nullable(),
+        usedLastMinute: n.nullable(),
+        waiting: n,
+        backoff: z.object({ until: z.string(), reason: z.enum(['403', '429', '10006', '10018']) }).nullable(),
+      })
+      .nullable(),
   },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   handler: async ({ portfolio }, deps) => (await import('../../trading/risk-status.js')).getRiskStatus(deps, { portfolio }),
