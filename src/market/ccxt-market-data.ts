@@ -51,6 +51,8 @@ export interface CcxtMarketDataOptions {
   requestsPer5s?: number;
   /** Time for the budget (real time by default; the desk's clock may be simulated). */
   budgetTimer?: BudgetTimer;
+  /** Measurements only: keep ccxt's per-call spacing even where a budget is known (the old default). */
+  keepCcxtThrottle?: boolean;
   retry: RetryPolicy;
   tickerTtlMs: number;
   log: Logger;
@@ -78,7 +80,7 @@ export class CcxtMarketData implements MarketData {
     this.now = options.now ?? Date.now;
     this.limits = exchangeLimits(options.exchangeId);
     this.budget =
-      options.enableRateLimit && this.limits
+      options.enableRateLimit && this.limits && !options.keepCcxtThrottle
         ? new RequestBudget({ capacity: options.requestsPer5s ?? Math.floor(this.limits.publishedPer5s * 0.8), windowMs: 5_000, ...(options.budgetTimer ? { timer: options.budgetTimer } : {}) })
         : null;
   }
@@ -147,8 +149,9 @@ export class CcxtMarketData implements MarketData {
     }
     if (this.budget && this.limits) {
       installRequestBudget(exchange, this.budget, this.limits, {
-        onBackoff: (reason, until, status) =>
-          this.options.log.warn('exchange rate limit: backing off', { reason, status, until: new Date(until).toISOString() }),
+        // inFlight: requests already handed to the HTTP client; they cannot be recalled.
+        onBackoff: ({ reason, until, status, inFlight }) =>
+          this.options.log.warn('exchange rate limit: backing off', { reason, status, until: new Date(until).toISOString(), inFlight }),
       });
     }
     for (const method of ['fetchTickers', 'fetchTicker', 'fetchOHLCV'] as const) {
