@@ -452,6 +452,8 @@ export class CcxtMarketData implements MarketData {
   }
 
   async close(): Promise<void> {
+    // Requests still waiting for the budget are not sent after the client is closed.
+    this.budget?.rejectWaiting(new AppError('UPSTREAM_UNAVAILABLE', 'The exchange client was closed before this request could be sent'));
     const pending = this.exchangePromise;
     this.exchangePromise = undefined;
     if (!pending) return;

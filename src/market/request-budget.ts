@@ -32,12 +32,9 @@ export interface BudgetTimer {
 
 export const systemBudgetTimer: BudgetTimer = {
   now: () => Date.now(),
-  setTimeout: (fn, ms) => {
-    const handle = setTimeout(fn, ms);
-    // A pending refill must not keep a finished process alive.
-    handle.unref?.();
-    return handle;
-  },
+  // Not unref'd: a wake-up is pending only while callers wait for tokens, and the process must
+  // stay alive for them (an unref'd timer would let a CLI exit with a scan half done).
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
 
@@ -133,6 +130,12 @@ export class RequestBudget {
     if (!this.backoffState || until > this.backoffState.until) this.backoffState = { until, reason };
     const error = this.refusal();
     if (!error) return;
+    for (const waiter of this.queue.splice(0)) waiter.reject(error);
+    this.cancelWake();
+  }
+
+  /** Fail every request still waiting for tokens (the client is closing); later requests are served as usual. */
+  rejectWaiting(error: AppError): void {
     for (const waiter of this.queue.splice(0)) waiter.reject(error);
     this.cancelWake();
   }

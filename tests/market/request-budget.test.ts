@@ -132,6 +132,22 @@ describe('request budget: fairness', () => {
   });
 });
 
+describe('request budget: closing', () => {
+  it('fails the requests still waiting when the client closes, and keeps serving later ones', async () => {
+    const h = harness(1);
+    void h.request('first');
+    const waiting = h.request('second').then(() => 'sent', (e: AppError) => e.code);
+    await settle();
+    expect(h.timer.pending()).toBe(1); // the wake-up for the second request
+    h.budget.rejectWaiting(new AppError('UPSTREAM_UNAVAILABLE', 'closed'));
+    expect(await waiting).toBe('UPSTREAM_UNAVAILABLE');
+    expect(h.timer.pending()).toBe(0); // no wake-up left behind to keep a closing process alive
+    await h.timer.advance(WINDOW);
+    await h.request('later');
+    expect(h.sent.map((s) => s.who)).toEqual(['first', 'later']);
+  });
+});
+
 describe('request budget: back-off', () => {
   it('stops everything until the back-off ends: waiters and new requests fail with RATE_LIMITED and the time to retry', async () => {
     const h = harness(2);
