@@ -60,6 +60,7 @@ export async function createDeps(config: Config, options: CreateDepsOptions): Pr
     testnet: config.BYBIT_TESTNET,
     timeoutMs: config.EXCHANGE_TIMEOUT_MS,
     enableRateLimit: config.EXCHANGE_RATE_LIMIT,
+    requestsPer5s: config.EXCHANGE_REQUESTS_PER_5S,
     retry: { retries: config.EXCHANGE_RETRIES, baseDelayMs: options.retryBaseDelayMs ?? 250, maxDelayMs: 4000 },
     tickerTtlMs: config.TICKER_TTL_MS,
     log: log.child({ component: 'market' }),

@@ -25,7 +25,8 @@ export const configSchema = z.object({
   BYBIT_TESTNET: bool().default(false).describe('use the exchange testnet'),
   EXCHANGE_TIMEOUT_MS: int(100, 120_000).default(10_000).describe('timeout of one exchange request, ms'),
   EXCHANGE_RETRIES: int(0, 10).default(3).describe('retries of a retryable exchange fault (429, 5xx, timeout)'),
-  EXCHANGE_RATE_LIMIT: bool().default(true).describe("ccxt's built-in request throttle"),
+  EXCHANGE_RATE_LIMIT: bool().default(true).describe("client-side request limiting: the request budget (Bybit), ccxt's throttle (other exchanges); false = none at all"),
+  EXCHANGE_REQUESTS_PER_5S: int(1, 600).default(480).describe("the desk's request budget for Bybit, market requests per 5 s shared by every call of the process (80% of Bybit's 600 per IP)"),
   TICKER_TTL_MS: int(0, 60_000).default(2_000).describe('how long a fetched ticker is reused, ms'),
   DEFAULT_SYMBOL: z.string().min(1).default('BTC/USDT').describe('symbol used when a command is given none'),
 

@@ -9,7 +9,10 @@ import type { Exchange, OHLCV } from 'ccxt';
 import { AppError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { CandleCache } from './candle-cache.js';
+import { installRequestBudget } from './ccxt-budget.js';
 import { translateCcxtError } from './ccxt-errors.js';
+import { exchangeLimits, type ExchangeLimits } from './exchange-limits.js';
+import { RequestBudget, type BudgetTimer } from './request-budget.js';
 import { withRetry, type RetryPolicy } from './retry.js';
 import { SymbolIndex } from './symbols.js';
 import {
@@ -24,6 +27,7 @@ import {
   type MarketType,
   type OpenInterestPoint,
   type OrderBook,
+  type RequestBudgetInfo,
   type Ticker,
   type Timeframe,
 } from './types.js';
@@ -36,7 +40,19 @@ export interface CcxtMarketDataOptions {
   secret?: string | undefined;
   testnet?: boolean;
   timeoutMs: number;
+  /**
+   * Client-side request limiting. With it on, an exchange whose published limit the desk knows
+   * (exchange-limits.ts) gets one request budget of `requestsPer5s` shared by every call of this
+   * instance, in place of ccxt's per-call spacing; any other exchange keeps ccxt's throttle.
+   * Off: no client-side limiting at all.
+   */
   enableRateLimit: boolean;
+  /** The budget, requests per 5 s in the exchange's units (EXCHANGE_REQUESTS_PER_5S). */
+  requestsPer5s?: number;
+  /** Time for the budget (real time by default; the desk's clock may be simulated). */
+  budgetTimer?: BudgetTimer;
+  /** Measurements only: keep ccxt's per-call spacing even where a budget is known (the old default). */
+  keepCcxtThrottle?: boolean;
   retry: RetryPolicy;
   tickerTtlMs: number;
   log: Logger;
@@ -55,11 +71,45 @@ export class CcxtMarketData implements MarketData {
   private readonly candleCache = new CandleCache();
   private readonly tickerCache = new Map<string, { at: number; ticker: Ticker }>();
   private readonly now: () => number;
+  private readonly limits: ExchangeLimits | null;
+  private readonly budget: RequestBudget | null;
 
   constructor(private readonly options: CcxtMarketDataOptions) {
     this.exchangeId = options.exchangeId;
     this.marketType = options.marketType;
     this.now = options.now ?? Date.now;
+    this.limits = exchangeLimits(options.exchangeId);
+    this.budget =
+      options.enableRateLimit && this.limits && !options.keepCcxtThrottle
+        ? new RequestBudget({ capacity: options.requestsPer5s ?? Math.floor(this.limits.publishedPer5s * 0.8), windowMs: 5_000, ...(options.budgetTimer ? { timer: options.budgetTimer } : {}) })
+        : null;
+  }
+
+  requestBudget(): RequestBudgetInfo {
+    const budget = this.budget;
+    if (!budget) {
+      return {
+        limiter: this.options.enableRateLimit ? 'ccxt' : 'off',
+        capacityPer5s: null,
+        exchangeLimitPer5s: this.limits?.publishedPer5s ?? null,
+        refillPerSec: null,
+        available: null,
+        usedLastMinute: null,
+        waiting: 0,
+        backoff: null,
+      };
+    }
+    const s = budget.status();
+    return {
+      limiter: 'budget',
+      capacityPer5s: s.capacity,
+      exchangeLimitPer5s: this.limits?.publishedPer5s ?? null,
+      refillPerSec: s.refillPerSec,
+      available: round2(s.available),
+      usedLastMinute: round2(s.usedLastMinute),
+      waiting: s.waiting,
+      backoff: s.backoff ? { until: new Date(s.backoff.until).toISOString(), reason: s.backoff.reason } : null,
+    };
   }
 
   private exchange(): Promise<Exchange> {
@@ -97,6 +147,13 @@ export class CcxtMarketData implements MarketData {
       const api = exchange.urls['api'] as Record<string, string>;
       for (const key of Object.keys(api)) api[key] = base;
     }
+    if (this.budget && this.limits) {
+      installRequestBudget(exchange, this.budget, this.limits, {
+        // inFlight: requests already handed to the HTTP client; they cannot be recalled.
+        onBackoff: ({ reason, until, status, inFlight }) =>
+          this.options.log.warn('exchange rate limit: backing off', { reason, status, until: new Date(until).toISOString(), inFlight }),
+      });
+    }
     for (const method of ['fetchTickers', 'fetchTicker', 'fetchOHLCV'] as const) {
       if (!exchange.has[method]) {
         throw new AppError('CONFIG', `Exchange ${this.options.exchangeId} cannot ${method}`, {
@@ -122,6 +179,8 @@ export class CcxtMarketData implements MarketData {
         } catch (error) {
           const translated = translateCcxtError(error, what);
           this.options.log.debug('exchange call failed', { what, code: translated.code, cause: String(error).slice(0, 300) });
+          // The answer that started a back-off, or a request refused during one: say until when.
+          if (translated.code === 'RATE_LIMITED') throw this.budget?.refusal() ?? translated;
           throw translated;
         }
       },
@@ -393,6 +452,8 @@ export class CcxtMarketData implements MarketData {
   }
 
   async close(): Promise<void> {
+    // Requests still waiting for the budget are not sent after the client is closed.
+    this.budget?.rejectWaiting(new AppError('UPSTREAM_UNAVAILABLE', 'The exchange client was closed before this request could be sent'));
     const pending = this.exchangePromise;
     this.exchangePromise = undefined;
     if (!pending) return;
@@ -419,6 +480,10 @@ function validateCandles(rows: OHLCV[] | undefined, symbol: string, timeframe: T
   }
   out.sort((a, b) => a.time - b.time);
   return out;
+}
+
+function round2(n: number): number {
+  return Math.round(n * 100) / 100;
 }
 
 function numberish(v: unknown): number | undefined {

@@ -116,6 +116,31 @@ export interface CandleRequest {
 }
 
 /**
+ * The exchange request budget as the desk reports it (get_risk_status, `cctrader config`).
+ * `limiter`: `budget` = the desk's one shared budget at the exchange's published limit with a
+ * margin (EXCHANGE_REQUESTS_PER_5S); `ccxt` = ccxt's own per-call spacing (an exchange whose limit
+ * the desk does not know); `off` = no client-side limiting (EXCHANGE_RATE_LIMIT=false).
+ * Counts are in the exchange's units (one standard market request = 1); null when not `budget`.
+ */
+export interface RequestBudgetInfo {
+  limiter: 'budget' | 'ccxt' | 'off';
+  /** The budget: requests per 5 s. */
+  capacityPer5s: number | null;
+  /** The exchange's published limit per 5 s. */
+  exchangeLimitPer5s: number | null;
+  /** Average refill, requests per second. */
+  refillPerSec: number | null;
+  /** Requests that may go out at once now. */
+  available: number | null;
+  /** Weighted requests sent in the last 60 s. */
+  usedLastMinute: number | null;
+  /** Requests waiting for the budget now. */
+  waiting: number;
+  /** While set, no request is sent: calls answer RATE_LIMITED with `until` as their retry time. */
+  backoff: { until: string; reason: '403' | '429' | '10006' | '10018' } | null;
+}
+
+/**
  * The port every feature uses to read the market. Symbols passed in may be in any accepted
  * form (`BTC/USDT`, `BTCUSDT`, `BTC/USDT:USDT`); answers always carry the resolved symbol.
  * Failures are AppErrors with market codes (NOT_FOUND, RATE_LIMITED, UPSTREAM_UNAVAILABLE,
@@ -139,5 +164,10 @@ export interface MarketData {
   openInterest(symbol: string, hours: number): Promise<OpenInterestPoint[]>;
   /** Latest 1h long/short account ratio; null for spot markets and exchanges that publish none. */
   longShortRatio(symbol: string): Promise<LongShortRatio | null>;
+  /**
+   * The exchange request budget and any back-off in force; null for a market with no exchange
+   * behind it. During a back-off every call fails at once with RATE_LIMITED (details.retryAt).
+   */
+  requestBudget(): RequestBudgetInfo | null;
   close(): Promise<void>;
 }

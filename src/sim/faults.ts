@@ -6,6 +6,7 @@
 
 export const FAULT_KINDS = [
   'http429',
+  'http403',
   'http500',
   'http502',
   'http503',
@@ -21,6 +22,9 @@ export const FAULT_KINDS = [
 
 /**
  * - `http429`: HTTP 429 with a plain-text body.
+ * - `http403`: HTTP 403 "access too frequent" (Bybit's answer when an IP passes its limit; the
+ *   client must then wait at least 10 minutes). Only this request; for the block itself, see
+ *   the simulator's `ipLimit` option.
  * - `http500`/`http502`/`http503`/`http504`: that status with an HTML gateway page.
  * - `timeout`: headers are never sent; the socket is held until the client gives up.
  * - `garbage`: HTTP 200, a truncated (malformed) JSON body.

@@ -22,7 +22,12 @@
  *   DELETE /__sim/faults
  *   POST   /__sim/clock   { "set": ms } | { "advance": ms }
  *   POST   /__sim/shock   { "symbol": "BTCUSDT", "pct": -8 }
- *   GET    /__sim/state   clock, seed, symbols, current movers, active faults, shocks, request counts
+ *   POST   /__sim/ip-limit { "limit": 600, "windowMs": 5000, "blockMs": 600000 } | { "off": true }
+ *   GET    /__sim/state   clock, seed, symbols, current movers, active faults, shocks, request
+ *                         counts, traffic (requests, rate-limit answers given, IP limit, block)
+ *
+ * IP limit (ip-limit.ts, off unless `ipLimit` is given): Bybit's 600 market requests per 5 s per
+ * IP; the request past it and every request during the block answer HTTP 403 "access too frequent".
  * Control requests are never faulted and not counted.
  */
 
@@ -31,10 +36,13 @@ import type { Socket } from 'node:net';
 
 import { envelope, handleMarketRequest } from './bybit-api.js';
 import { type ActiveFault, FaultRegistry, type FaultInjector, type FaultSpec, isFaultKind } from './faults.js';
+import { IpLimiter, type IpLimitOptions, type TrafficStats } from './ip-limit.js';
 import { MarketModel } from './market-model.js';
 
 export type { ActiveFault, FaultInjector, FaultKind, FaultSpec } from './faults.js';
 export { FAULT_KINDS } from './faults.js';
+export type { IpLimitOptions, TrafficStats } from './ip-limit.js';
+export { busiestWindow } from './ip-limit.js';
 
 export interface SimExchangeOptions {
   /** TCP port; 0 (default) picks a free one. */
@@ -50,6 +58,10 @@ export interface SimExchangeOptions {
   now?: number | (() => number);
   /** Diagnostics (start, internal errors). The server never writes to stdout or stderr itself. */
   log?: (msg: string) => void;
+  /** Enforce Bybit's IP limit (`true`: 600 per 5 s, 10-minute block); off by default. */
+  ipLimit?: IpLimitOptions | boolean;
+  /** Real time for the IP limit and request stamps, epoch ms; default Date.now. */
+  wallClock?: () => number;
 }
 
 export interface SimClock {
@@ -78,6 +90,13 @@ export interface SimExchange {
   symbols(): string[];
   /** Market-API requests received (faulted ones included) whose path starts with `pathPrefix` (default: all). */
   requestCount(pathPrefix?: string): number;
+  /** Turn Bybit's IP limit on (Bybit's numbers by default) or off (null); clears a block. */
+  setIpLimit(options: IpLimitOptions | null): void;
+  /** Requests and rate-limit answers since the last `resetTraffic`, the IP limit and any block. */
+  traffic(): TrafficStats;
+  /** Arrival times (wall clock, epoch ms) of the market requests since the last `resetTraffic`. */
+  requestStamps(): number[];
+  resetTraffic(): void;
 }
 
 const MAX_CONTROL_BODY_BYTES = 64 * 1024;
@@ -89,6 +108,8 @@ export async function startSimExchange(opts: SimExchangeOptions = {}): Promise<S
   const model = new MarketModel(seed);
   const clock = createClock(opts.now);
   const faults = new FaultRegistry();
+  const limiter = new IpLimiter(opts.wallClock ?? Date.now);
+  if (opts.ipLimit) limiter.configure(opts.ipLimit === true ? {} : opts.ipLimit);
   const counts = new Map<string, number>();
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
@@ -124,7 +145,12 @@ export async function startSimExchange(opts: SimExchangeOptions = {}): Promise<S
     const now = clock.now();
     switch (fault.kind) {
       case 'http429':
+        limiter.count('http429');
         send(res, 429, 'text/plain; charset=utf-8', 'Too many visits. Exceeded the API Rate Limit.');
+        return;
+      case 'http403':
+        limiter.count('http403');
+        send(res, 403, 'text/plain; charset=utf-8', ACCESS_TOO_FREQUENT);
         return;
       case 'http500':
       case 'http502':
@@ -151,6 +177,7 @@ export async function startSimExchange(opts: SimExchangeOptions = {}): Promise<S
         send(res, 200, 'text/html; charset=utf-8', CHALLENGE_PAGE);
         return;
       case 'retCode10006':
+        limiter.count('retCode10006');
         send(res, 200, 'application/json; charset=utf-8', envelope(10006, 'Too many visits!', {}, now), {
           'X-Bapi-Limit': '600',
           'X-Bapi-Limit-Status': '0',
@@ -179,6 +206,21 @@ export async function startSimExchange(opts: SimExchangeOptions = {}): Promise<S
           const body = await readJson(req);
           faults.inject(parseFaultSpec(body));
           sendJson(res, 200, { ok: true, faults: faults.pending().map(serialiseFault) });
+          return;
+        }
+        case 'POST /__sim/ip-limit': {
+          const body = asRecord(await readJson(req));
+          if (body['off'] === true) limiter.configure(null);
+          else {
+            const options: IpLimitOptions = {};
+            for (const key of ['limit', 'windowMs', 'blockMs'] as const) {
+              const v = body[key];
+              if (typeof v === 'number') options[key] = v;
+              else if (v !== undefined) throw new TypeError(`${key} must be a number`);
+            }
+            limiter.configure(options);
+          }
+          sendJson(res, 200, { ok: true, traffic: limiter.stats() });
           return;
         }
         case 'DELETE /__sim/faults':
@@ -224,6 +266,7 @@ export async function startSimExchange(opts: SimExchangeOptions = {}): Promise<S
       faults: faults.pending().map(serialiseFault),
       shocks: model.shocks(),
       requests: Object.fromEntries(counts),
+      traffic: limiter.stats(),
     };
   };
 
@@ -240,6 +283,11 @@ export async function startSimExchange(opts: SimExchangeOptions = {}): Promise<S
       return;
     }
     counts.set(url.pathname, (counts.get(url.pathname) ?? 0) + 1);
+    if (!limiter.admit()) {
+      limiter.count('http403');
+      send(res, 403, 'text/plain; charset=utf-8', ACCESS_TOO_FREQUENT);
+      return;
+    }
     const fault = faults.take(url.pathname, url.searchParams);
     if (fault !== undefined) applyFault(fault, req, res, url);
     else serveMarket(req, res, url);
@@ -289,6 +337,10 @@ export async function startSimExchange(opts: SimExchangeOptions = {}): Promise<S
       for (const [path, count] of counts) if (pathPrefix === undefined || path.startsWith(pathPrefix)) n += count;
       return n;
     },
+    setIpLimit: (options) => limiter.configure(options),
+    traffic: () => limiter.stats(),
+    requestStamps: () => limiter.requestStamps(),
+    resetTraffic: () => limiter.resetTraffic(),
   };
 }
 
@@ -381,6 +433,9 @@ function gatewayPage(status: number): string {
   const title = `${status} ${reason[status] ?? 'Error'}`;
   return `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n</body>\r\n</html>\r\n`;
 }
+
+/** Bybit's answer to an IP past its limit. */
+const ACCESS_TOO_FREQUENT = '403 Forbidden: access too frequent. Your IP is blocked; wait at least 10 minutes before trying again.';
 
 const CHALLENGE_PAGE =
   '<!DOCTYPE html><html lang="en-US"><head><title>Just a moment...</title><meta http-equiv="refresh" content="360"></head>' +

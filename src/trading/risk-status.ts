@@ -1,6 +1,7 @@
 /** get_risk_status: the risk manager's limits, how much of each is in use, the breaker, the
  * cooldowns and the latest rejections with their codes, so an agent can see why it may not trade. */
 import type { Deps } from '../deps.js';
+import type { RequestBudgetInfo } from '../market/types.js';
 import { DEFAULT_PORTFOLIO, requirePortfolio } from '../portfolio/portfolios.js';
 import { evaluatePortfolio, staleWarnings } from './evaluate.js';
 import { readHalt } from './halt.js';
@@ -46,6 +47,8 @@ export interface RiskStatus {
   recentRejections: Array<{ id: number; at: string; symbol: string; code: string | null }>;
   /** Present when some positions could not be marked now (their last known mark is used). */
   warnings?: string[];
+  /** The exchange request budget, its use and any back-off in force (null: no exchange behind the market). */
+  budget: RequestBudgetInfo | null;
 }
 
 export async function getRiskStatus(deps: Deps, options: { portfolio?: string | undefined } = {}): Promise<RiskStatus> {
@@ -116,5 +119,6 @@ export async function getRiskStatus(deps: Deps, options: { portfolio?: string | 
       .map((s) => ({ symbol: s.symbol, until: new Date(s.at! + cooldownMs).toISOString() })),
     recentRejections: rejections.map((r) => ({ id: r.id, at: new Date(r.created_at).toISOString(), symbol: r.symbol, code: r.reason_code })),
     ...(warnings.length ? { warnings } : {}),
+    budget: deps.market.requestBudget(),
   };
 }

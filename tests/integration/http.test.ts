@@ -135,7 +135,7 @@ describe('remote HTTP (serve --http --host 0.0.0.0 with a token)', () => {
     const listed = await serve({ CCTRADER_HTTP_ALLOWED_HOSTS: `desk.example, ${ip}` });
     try {
       const client = await connect(listed.url, TOKEN);
-      const r = (await client.callTool({ name: 'get_current_price', arguments: { symbol: 'BTC/USDT' } })) as { structuredContent: { symbol: string } };
+      const r = (await client.callTool({ name: 'get_current_price', arguments: { symbol: 'BTC/USDT' } })) as unknown as { structuredContent: { symbol: string } };
       expect(r.structuredContent.symbol).toBe('BTC/USDT:USDT');
       await client.close();
       expect((await rawPost(listed.url, { authorization: `Bearer ${TOKEN}` })).status).toBe(200);

@@ -50,6 +50,11 @@ export class FakeCandleMarket {
 
   constructor(private readonly clock: { now(): number }) {}
 
+  /** No exchange behind it: no request budget. */
+  requestBudget(): null {
+    return null;
+  }
+
   async candlesSince(symbol: string, tf: Timeframe, since: number): Promise<CandleSeries> {
     this.calls.push({ symbol, tf, since });
     if (this.failWith) throw new AppError(this.failWith, 'the exchange is down');

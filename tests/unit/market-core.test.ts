@@ -94,6 +94,28 @@ describe('retry', () => {
     expect(delays).toEqual([100, 200]);
   });
 
+  it('waits at least the time an error names (a short exchange back-off), and passes a long one on at once', async () => {
+    const delays: number[] = [];
+    let calls = 0;
+    const backoff = (retryAfterMs: number) => new AppError('RATE_LIMITED', 'backing off', { details: { retryAt: 'x', retryAfterMs } });
+    const value = await withRetry({ retries: 3, baseDelayMs: 100, maxDelayMs: 4000, sleep: async (ms) => void delays.push(ms), random: () => 0 }, async () => {
+      calls++;
+      if (calls === 1) throw backoff(1500);
+      return 'ok';
+    });
+    expect(value).toBe('ok');
+    expect(delays).toEqual([1500]);
+
+    calls = 0;
+    await expect(
+      withRetry({ retries: 3, baseDelayMs: 100, maxDelayMs: 4000, sleep: async (ms) => void delays.push(ms) }, async () => {
+        calls++;
+        throw backoff(600_000);
+      }),
+    ).rejects.toMatchObject({ code: 'RATE_LIMITED', details: { retryAfterMs: 600_000 } });
+    expect(calls).toBe(1);
+  });
+
   it('does not retry what a retry cannot fix', async () => {
     let calls = 0;
     await expect(

@@ -8,7 +8,7 @@ export const getRiskStatusTool = defineTool({
   name: 'get_risk_status',
   title: 'Risk status',
   description:
-    'Risk limits and their use: positions, exposure room, today vs the daily loss limit, breaker, halt, cooldowns, recent rejection codes.',
+    'Risk limits and their use: positions, exposure room, today vs the daily loss limit, breaker, halt, cooldowns, recent rejection codes, the exchange request budget and any back-off.',
   input: { portfolio: portfolioArg },
   output: {
     halted: z.boolean(),
@@ -43,6 +43,18 @@ export const getRiskStatusTool = defineTool({
     cooldowns: z.array(z.object({ symbol: z.string(), until: z.string() })),
     recentRejections: z.array(z.object({ id: n, at: z.string(), symbol: z.string(), code: z.string().nullable() })),
     warnings: z.array(z.string()).optional(),
+    budget: z
+      .object({
+        limiter: z.enum(['budget', 'ccxt', 'off']),
+        capacityPer5s: n.nullable(),
+        exchangeLimitPer5s: n.nullable(),
+        refillPerSec: n.nullable(),
+        available: n.nullable(),
+        usedLastMinute: n.nullable(),
+        waiting: n,
+        backoff: z.object({ until: z.string(), reason: z.enum(['403', '429', '10006', '10018']) }).nullable(),
+      })
+      .nullable(),
   },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   handler: async ({ portfolio }, deps) => (await import('../../trading/risk-status.js')).getRiskStatus(deps, { portfolio }),
