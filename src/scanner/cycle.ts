@@ -329,6 +329,18 @@ class CycleRun {
     }
   }
 
+  /**
+   * The exchange told the desk to back off (a 403 IP block, a 429 or 10006): nothing more is
+   * analysed this cycle, so that no request goes out before the wait is over; the movers not yet
+   * started are recorded as skipped with RATE_LIMITED and when the exchange may be asked again.
+   */
+  private exchangeBackoff(): boolean {
+    const backoff = this.deps.market.requestBudget()?.backoff;
+    if (!backoff) return false;
+    this.stopWith('RATE_LIMITED', `the exchange asked the desk to back off (HTTP ${backoff.reason}): no requests until ${backoff.until}`, Date.parse(backoff.until));
+    return true;
+  }
+
   private async finishMover(row: MoverRow, update: MoverUpdate): Promise<void> {
     await updateMover(this.deps.db, this.c.cycleId, row.symbol, update);
     this.done += 1;
@@ -346,6 +358,7 @@ class CycleRun {
       this.stopWith('HALTED', `trading is halted${halt.reason ? ` (${halt.reason})` : ''}: no further analyses or submissions`);
       return false;
     }
+    if (this.exchangeBackoff()) return false;
     const prior = await storedSignal(this.deps, row.signal_id);
     if (!prior) return true;
     const t = this.deps.clock.now();
@@ -439,6 +452,7 @@ class CycleRun {
     const analysis = await this.runAnalyst(row, reservation?.ok ? reservation.budgetUsd : deps.config.MAX_BUDGET_USD);
     if (reservation?.ok) reservation.release(analysis.spend);
     if (analysis.outcome === 'skipped' && analysis.code === 'HALTED') this.stopWith('HALTED', analysis.reason);
+    if (analysis.outcome === 'error' && analysis.code === 'RATE_LIMITED') this.exchangeBackoff();
     return { analysis, startedAt };
   }
 

@@ -69,3 +69,32 @@ describe('request budget through the MCP tools', () => {
     expect(desk.app.deps.market.requestBudget()?.backoff?.reason).toBe('403');
   });
 });
+
+describe('a scan cycle during a back-off', () => {
+  it('a 403 mid-cycle: the movers not yet started are skipped with RATE_LIMITED and nothing more reaches the exchange', async () => {
+    desk = await startTestDesk({ env: budgetOn, sim: { now: Date.UTC(2026, 10, 20, 12) } });
+    const { RulesAnalyst } = await import('../../src/agent/rules-analyst.js');
+    const { runCycle } = await import('../../src/scanner/cycle.js');
+    const { scanMovers } = await import('../../src/scanner/momentum.js');
+    const deps = desk.app.deps;
+    await scanMovers(deps);
+    // The first mover's first candle request is refused: the IP is blocked.
+    desk.sim.faults.inject({ kind: 'http403', pathPrefix: '/v5/market/kline' });
+    let sentAtBlock = -1;
+    const report = await runCycle(deps, {
+      analyst: new RulesAnalyst(deps),
+      concurrency: 1,
+      maxMovers: 4,
+      onEvent: (e) => {
+        if (e.type === 'paused' && sentAtBlock < 0) sentAtBlock = desk!.sim.requestCount();
+      },
+    });
+    expect(report.movers[0]).toMatchObject({ outcome: 'error', code: 'RATE_LIMITED' });
+    expect(report.movers.slice(1).every((m) => m.outcome === 'skipped' && m.code === 'RATE_LIMITED')).toBe(true);
+    expect(report.stop).toMatchObject({ code: 'RATE_LIMITED' });
+    expect(report.stop!.reason).toMatch(/back off \(HTTP 403\)/);
+    expect(report.pausedUntil).not.toBeNull();
+    expect(sentAtBlock).toBeGreaterThan(0);
+    expect(desk.sim.requestCount()).toBe(sentAtBlock);
+  });
+});

@@ -33,8 +33,6 @@ export function registerDemo(program: Command, ctx: CliContext): void {
           EXCHANGE_ID: 'bybit',
           MARKET_TYPE: 'swap',
           ANALYST: 'rules',
-          // A loopback simulator: ccxt's throttle (10 requests/s for Bybit) would only slow the demo down.
-          EXCHANGE_RATE_LIMIT: 'false',
           LOG_LEVEL: 'warn',
         });
         await ctx.withApp(config, async (app) => {
