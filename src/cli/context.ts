@@ -41,12 +41,18 @@ export interface CliContext {
   readonly exitCode: number;
   /** The database file of the last configuration loaded (to name it in errors). */
   readonly dbPath: string | undefined;
+  /** Whether a JSON document was printed (then a later failure adds none: stdout holds one). */
+  readonly printedJson: boolean;
 }
 
 export function createCliContext(io: CliIO, globalFlags: () => Record<string, string | undefined>): CliContext {
   let exitCode = 0;
   let dbPath: string | undefined;
+  let printedJson = false;
   return {
+    get printedJson() {
+      return printedJson;
+    },
     get dbPath() {
       return dbPath;
     },
@@ -82,6 +88,9 @@ export function createCliContext(io: CliIO, globalFlags: () => Record<string, st
     },
     out: (text) => void io.stdout.write(text + '\n'),
     err: (text) => void io.stderr.write(text + '\n'),
-    json: (value) => void io.stdout.write(JSON.stringify(value, null, 2) + '\n'),
+    json: (value) => {
+      printedJson = true;
+      io.stdout.write(JSON.stringify(value, null, 2) + '\n');
+    },
   };
 }

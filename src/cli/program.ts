@@ -91,7 +91,7 @@ export async function runCli(io: CliIO): Promise<number> {
     const appError = toAppError(error, { dbPath: ctx.dbPath });
     io.stderr.write(`error: ${appError.toLine()}\n`);
     if (appError.code === 'INTERNAL' && !isAppError(error)) io.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    if (json) writeJsonError(io, appError.code, appError.message, appError.hint);
+    if (json && !ctx.printedJson) writeJsonError(io, appError.code, appError.message, appError.hint);
     return appError.code === 'CONFIG' ? 2 : 1;
   }
 }

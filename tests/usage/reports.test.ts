@@ -138,7 +138,7 @@ describe('token-stats', () => {
     expect(r.stdout).toMatch(/│ \d{4}-\d\d-\d\d \d\d:00 │ anthropic +│ +2 │ 2,500 │ +200 │/);
     const bad = await cli(['token-stats', '--period', 'weekly', '--json'], env());
     expect(bad.code).toBe(1);
-    expect(bad.stdout).toBe('');
+    expect(JSON.parse(bad.stdout)).toMatchObject({ error: { code: 'INVALID_INPUT' } });
     expect(bad.stderr).toContain('INVALID_INPUT: --period is one of hourly, daily, session');
   });
 });
