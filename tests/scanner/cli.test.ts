@@ -160,6 +160,16 @@ describe('analyze and monitor', () => {
     expect(tick.analyst).toBe('rules');
     expect(['signal', 'no_signal']).toContain(tick.outcome);
   });
+
+  it('monitor --json while a position is open prints the holding as numbers, not a database row', async () => {
+    const status = JSON.parse((await cli(['status', '--json'])).stdout);
+    const held = status.positions.items[0];
+    expect(held, 'a position from the cycles above').toBeDefined();
+    const r = await cli(['monitor', '--symbol', held.symbol, '--once', '--json']);
+    const tick = JSON.parse(r.stdout.trim());
+    expect(tick.holding).toEqual({ positionId: held.id, direction: held.direction, entryPrice: held.entryPrice });
+    expect(JSON.stringify(tick)).not.toMatch(/entry_price|portfolio_id/);
+  });
 });
 
 describe('demo', () => {
@@ -171,5 +181,16 @@ describe('demo', () => {
     expect(d.cycle.executed).toBeGreaterThan(0);
     expect(d.fills).toHaveLength(d.cycle.executed);
     expect(d.portfolio.positions.items).toHaveLength(d.cycle.executed);
+    // Reproducible: the same seed gives the same movers, signals and fills.
+    const again = JSON.parse((await cli(['demo', '--json'])).stdout);
+    const shape = (x: typeof d) => ({ movers: x.movers.items, signals: x.cycle.movers.map((m: { symbol: string; outcome: string; signal: unknown }) => [m.symbol, m.outcome, m.signal]), fills: x.fills });
+    expect(shape(again)).toEqual(shape(d));
+    // Prices at 7 significant digits, in the JSON and in the fills table.
+    for (const f of d.fills) expect(String(f.price).replace(/^0\.0*|\./g, '').length).toBeLessThanOrEqual(7);
+    const table = (await cli(['demo'])).stdout;
+    expect(table).toContain('┌─ Paper fills');
+    const prices = [...table.matchAll(/│ \w+\/USDT +│ (?:long|short) +│ +\d+ │ +[\d.]+ │ +([\d.]+) │/g)].map((m) => m[1]!);
+    expect(prices.length).toBe(d.fills.length);
+    for (const p of prices) expect(p.replace(/^0\.0*|\./g, '').length).toBeLessThanOrEqual(7);
   });
 });
