@@ -12,6 +12,7 @@ import { migrateToLatest } from './db/migrate.js';
 import { systemClock, type Clock, type Deps } from './deps.js';
 import { createLogger, type Logger } from './log.js';
 import { CcxtMarketData } from './market/ccxt-market-data.js';
+import type { HistorySource } from './market/types.js';
 import { TtlCache } from './sentiment/cache.js';
 import { FearGreedSource } from './sentiment/fear-greed-source.js';
 import { PerplexitySource, perplexityClientLogger } from './sentiment/perplexity-source.js';
@@ -23,6 +24,8 @@ import { recordLlmUsage } from './usage/record.js';
 export interface AppHandle {
   deps: Deps;
   database: Database;
+  /** Past market data from the same exchange client (budget, retries), for replays. */
+  history: HistorySource;
   close(): Promise<void>;
 }
 
@@ -70,6 +73,7 @@ export async function createDeps(config: Config, options: CreateDepsOptions): Pr
   return {
     deps,
     database,
+    history: market,
     async close() {
       await market.close();
       await database.close();

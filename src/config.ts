@@ -77,6 +77,11 @@ export const configSchema = z.object({
   TOKEN_HISTORY_DAYS: int(1, 3650).default(90).describe('token_usage, token_sessions and rate_limit_tracking rows older than this many days are purged (runner start-up, then daily)'),
   RATE_LIMITS_URL: url().default('https://docs.anthropic.com/en/api/rate-limits').describe('page fetch-limits reads the published rate limits from'),
 
+  // Replay (cctrader replay, history fetch, get_replay_report)
+  REPLAY_SPREAD_BPS: num().min(0).max(1000).default(2).describe('bid-ask spread of the quotes a replay derives from 1-minute candles, basis points around the last price'),
+  REPLAY_UNIVERSE: int(1, 200).default(20).describe('symbols a replay covers when --symbols is not given: the most traded perpetuals now (BTC always among them)'),
+  CLAUDE_TRAINING_CUTOFF: z.iso.date().optional().describe("the Claude model's training-data cutoff (YYYY-MM-DD); a replay window before it is flagged (default: known for claude-sonnet-4-5 and other listed models)"),
+
   // Signal outcomes and the scorecard (scorecard, get_signal_scorecard)
   OUTCOME_HORIZON_HOURS: int(1, 720).default(72).describe('a signal whose stop and target are both untouched this many hours after it was made is scored as expired, at the close then'),
 

@@ -301,6 +301,70 @@ export interface PublishedRateLimitsTable {
   tokens_per_minute: number | null;
 }
 
+export interface HistoryCandlesTable {
+  symbol: string;
+  timeframe: string;
+  /** Open time, epoch ms. */
+  time: number;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+}
+
+export interface HistoryFundingTable {
+  symbol: string;
+  /** Settlement time, epoch ms. */
+  time: number;
+  rate: number;
+}
+
+export interface HistoryOpenInterestTable {
+  symbol: string;
+  time: number;
+  amount: number;
+  value: number | null;
+}
+
+export interface HistoryLongShortTable {
+  symbol: string;
+  time: number;
+  long_share: number;
+}
+
+export interface HistoryCoverageTable {
+  symbol: string;
+  /** `candles:<timeframe>`, `funding`, `open_interest` or `long_short`. */
+  kind: string;
+  from_ms: number;
+  to_ms: number;
+}
+
+export interface HistoryMarketsTable {
+  symbol: string;
+  /** JSON of the MarketInfo. */
+  info: string;
+  fetched_at: number;
+}
+
+export interface ReplayRunsTable {
+  id: string;
+  created_at: number;
+  finished_at: number | null;
+  status: 'running' | 'completed' | 'failed' | 'stopped';
+  analyst: string;
+  from_ms: number;
+  to_ms: number;
+  /** JSON of the replay's parameters. */
+  params: string;
+  /** The replay's own database file (':memory:' when the desk runs in memory). */
+  db_path: string;
+  /** JSON of the report, once finished. */
+  report: string | null;
+  error: string | null;
+}
+
 export interface DB {
   agent_sessions: AgentSessionsTable;
   paper_portfolios: PaperPortfoliosTable;
@@ -317,4 +381,11 @@ export interface DB {
   scan_cycles: ScanCyclesTable;
   scan_cycle_movers: ScanCycleMoversTable;
   signal_outcomes: SignalOutcomesTable;
+  history_candles: HistoryCandlesTable;
+  history_funding: HistoryFundingTable;
+  history_open_interest: HistoryOpenInterestTable;
+  history_long_short: HistoryLongShortTable;
+  history_coverage: HistoryCoverageTable;
+  history_markets: HistoryMarketsTable;
+  replay_runs: ReplayRunsTable;
 }

@@ -17,8 +17,11 @@ import { withRetry, type RetryPolicy } from './retry.js';
 import { SymbolIndex } from './symbols.js';
 import {
   TIMEFRAME_MS,
+  HISTORY_PAGE,
   type Candle,
   type CandleRequest,
+  type FundingPoint,
+  type HistorySource,
   type CandleSeries,
   type FundingRate,
   type LongShortRatio,
@@ -63,7 +66,7 @@ export interface CcxtMarketDataOptions {
 /** Most candles one kline request returns on Bybit. */
 const MAX_PAGE = 1000;
 
-export class CcxtMarketData implements MarketData {
+export class CcxtMarketData implements MarketData, HistorySource {
   readonly exchangeId: string;
   readonly marketType: MarketType;
   private exchangePromise: Promise<Exchange> | undefined;
@@ -448,6 +451,63 @@ export class CcxtMarketData implements MarketData {
         throw new AppError('BAD_RESPONSE', `The exchange returned no usable long/short ratio for ${info.symbol}`, { retryable: true, hint: 'retry shortly' });
       }
       return latest;
+    });
+  }
+
+  // ---- History (HistorySource): one exchange page per call, through the budget and retries ----
+
+  async candlePage(symbol: string, timeframe: Timeframe, from: number, to: number): Promise<Candle[]> {
+    const info = await this.resolveSymbol(symbol);
+    const step = TIMEFRAME_MS[timeframe];
+    return this.call(`fetching ${timeframe} candle history of ${info.symbol}`, async (ex) => {
+      const rows = validateCandles(await ex.fetchOHLCV(info.symbol, timeframe, from, HISTORY_PAGE.candles, { until: to - 1 }), info.symbol, timeframe);
+      // Closed candles only (the newest row of a range that reaches now is still forming).
+      const closedBy = this.now();
+      return rows.filter((c) => c.time >= from && c.time < to && c.time + step <= closedBy);
+    });
+  }
+
+  async fundingPage(symbol: string, from: number, to: number): Promise<FundingPoint[]> {
+    const info = await this.resolveSymbol(symbol);
+    if (info.type !== 'swap') return [];
+    return this.call(`fetching the funding history of ${info.symbol}`, async (ex) => {
+      const rows = await ex.fetchFundingRateHistory(info.symbol, from, HISTORY_PAGE.funding, { until: to - 1 });
+      return rows
+        .map((r) => ({ time: finiteOrNull(r.timestamp) ?? NaN, rate: finiteOrNull(r.fundingRate) ?? NaN }))
+        .filter((p) => Number.isFinite(p.time) && Number.isFinite(p.rate) && p.time >= from && p.time < to)
+        .sort((a, b) => a.time - b.time);
+    });
+  }
+
+  async openInterestPage(symbol: string, from: number, to: number): Promise<OpenInterestPoint[]> {
+    const info = await this.resolveSymbol(symbol);
+    if (info.type !== 'swap') return [];
+    return this.call(`fetching the open-interest history of ${info.symbol}`, async (ex) => {
+      const rows = await ex.fetchOpenInterestHistory(info.symbol, '1h', from, HISTORY_PAGE.openInterest, { until: to - 1 });
+      return rows
+        .map((r) => ({ time: finiteOrNull(r.timestamp) ?? NaN, amount: finiteOrNull(r.openInterestAmount) ?? NaN, value: finiteOrNull(r.openInterestValue) }))
+        .filter((p) => Number.isFinite(p.time) && Number.isFinite(p.amount) && p.time >= from && p.time < to)
+        .sort((a, b) => a.time - b.time);
+    });
+  }
+
+  async longShortPage(symbol: string, from: number, to: number): Promise<LongShortRatio[]> {
+    const info = await this.resolveSymbol(symbol);
+    if (info.type !== 'swap') return [];
+    // ccxt passes no time range for Bybit's account-ratio endpoint: its own startTime/endTime are given as params.
+    return this.call(`fetching the long/short history of ${info.symbol}`, async (ex) => {
+      const rows = await ex.fetchLongShortRatioHistory(info.symbol, '1h', undefined, HISTORY_PAGE.longShort, { startTime: from, endTime: to - 1 });
+      const out: LongShortRatio[] = [];
+      for (const r of Array.isArray(rows) ? rows : []) {
+        const raw = (r?.info ?? {}) as Record<string, unknown>;
+        const buy = numberish(raw['buyRatio']);
+        const sell = numberish(raw['sellRatio']);
+        const time = finiteOrNull(r?.timestamp);
+        const longShare = buy !== undefined && sell !== undefined && buy + sell > 0 ? buy / (buy + sell) : NaN;
+        if (time === null || time < from || time >= to || !(longShare > 0 && longShare < 1)) continue;
+        out.push({ time, longShare, ratio: longShare / (1 - longShare) });
+      }
+      return out.sort((a, b) => a.time - b.time);
     });
   }
 

@@ -171,3 +171,30 @@ export interface MarketData {
   requestBudget(): RequestBudgetInfo | null;
   close(): Promise<void>;
 }
+
+/** One settled funding rate. */
+export interface FundingPoint {
+  /** Settlement time, epoch ms. */
+  time: number;
+  /** Rate per funding interval as a fraction. */
+  rate: number;
+}
+
+/**
+ * Past market data, one exchange page at a time, for replays (`history fetch`). Every call goes
+ * through the same request budget and retries as the live calls. Each returns what the exchange
+ * has with a time in [from, to), ascending; an empty page means it has nothing there.
+ */
+export interface HistorySource {
+  /** Closed candles whose open time is in [from, to): at most 1000 (one kline page). */
+  candlePage(symbol: string, timeframe: Timeframe, from: number, to: number): Promise<Candle[]>;
+  /** Settled funding rates in [from, to): at most 200. */
+  fundingPage(symbol: string, from: number, to: number): Promise<FundingPoint[]>;
+  /** Hourly open interest in [from, to): at most 200. */
+  openInterestPage(symbol: string, from: number, to: number): Promise<OpenInterestPoint[]>;
+  /** Hourly long/short account ratios in [from, to): at most 500. */
+  longShortPage(symbol: string, from: number, to: number): Promise<LongShortRatio[]>;
+}
+
+/** Rows per page of each history endpoint (Bybit's maxima). */
+export const HISTORY_PAGE = { candles: 1000, funding: 200, openInterest: 200, longShort: 500 } as const;

@@ -74,6 +74,8 @@ export interface CycleOptions {
   stop?: AbortSignal;
   /** Abort the analyses in flight (second Ctrl-C). */
   abort?: AbortSignal;
+  /** Bring the signal outcomes (scorecard) up to date at the end (default true; a replay does it once at its end). */
+  outcomes?: boolean;
   onEvent?: (event: CycleEvent) => void;
 }
 
@@ -275,7 +277,9 @@ class CycleRun {
       await runPool(todo, this.c.params.concurrency, (row) => this.mover(row));
       await this.evaluate();
       // Bring the signal scorecard up to date; market faults leave signals pending, never fail the cycle.
-      await evaluateOutcomes(this.deps).catch((error: unknown) => this.deps.log.warn('signal outcomes not brought up to date', { error }));
+      if (this.options.outcomes !== false) {
+        await evaluateOutcomes(this.deps).catch((error: unknown) => this.deps.log.warn('signal outcomes not brought up to date', { error }));
+      }
       return await this.finish();
     } catch (error) {
       await this.end('failed', isAppError(error) ? error.code : 'INTERNAL', 'the cycle failed').catch(() => undefined);
