@@ -1,12 +1,14 @@
 /** Composition root: the only place that builds real adapters (database, ccxt). */
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ClaudeAnalyst, selectAnalystKind, type Analyst, type AnalystKind } from './agent/analyst.js';
 import { agentDirs, ClaudeAgentBackend } from './agent/claude-backend.js';
 import { RulesAnalyst } from './agent/rules-analyst.js';
 import { ANALYST_TOOLS } from './agent/types.js';
 import type { Config } from './config.js';
 import { secretValues } from './config.js';
-import { isAppError, toAppError } from './errors.js';
+import { AppError, isAppError, toAppError } from './errors.js';
 import { openDatabase, type Database } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { systemClock, type Clock, type Deps } from './deps.js';
@@ -20,6 +22,8 @@ import type { SentimentDeps, SentimentReading } from './sentiment/types.js';
 import { toolRegistry } from './mcp/registry.js';
 import { createMcpServer } from './mcp/server.js';
 import { recordLlmUsage } from './usage/record.js';
+import { configuredPrices } from './usage/prices.js';
+import type { ReplayContext } from './replay/run.js';
 
 export interface AppHandle {
   deps: Deps;
@@ -151,4 +155,64 @@ export function createClaudeAgent(app: AppHandle, options: { baseEnv: Record<str
 export function createAnalyst(app: AppHandle, options: { baseEnv: Record<string, string | undefined>; kind?: AnalystKind }): Analyst {
   const kind = options.kind ?? selectAnalystKind(app.deps.config);
   return kind === 'claude' ? new ClaudeAnalyst(app.deps, createClaudeAgent(app, { baseEnv: options.baseEnv })) : new RulesAnalyst(app.deps);
+}
+
+export interface ReplayAnalystOptions {
+  baseEnv: Record<string, string | undefined>;
+  /** The cassette file; default: one per replay next to its database. */
+  cassette?: string | undefined;
+  /** Send requests missing from the cassette to the API and add them (real spend). */
+  record: boolean;
+  maxSpendUsd: number | null;
+  /** Where replays keep their files (null: a temporary folder). */
+  dataDir: string | null;
+}
+
+/**
+ * The analysts of a replay, built on the replay's own desk: the rules analyst, or Claude through
+ * the real Agent SDK with the run's ANTHROPIC_BASE_URL at a loopback cassette recorder.
+ */
+export function replayAnalysts(app: AppHandle, options: ReplayAnalystOptions): ReplayContext['analyst'] {
+  return async (kind, deps, replayId) => {
+    if (kind === 'rules') {
+      return { analyst: new RulesAnalyst(deps), llm: () => ({ requests: 0, recordedUsd: 0, wouldHaveCostUsd: 0, cassette: null, cassetteMisses: 0 }), close: async () => {} };
+    }
+    const config = app.deps.config;
+    const folder = join(options.dataDir ?? join(tmpdir(), 'cctrader-replays'), 'replays');
+    const file = options.cassette ?? join(folder, `${replayId}.cassette.json`);
+    if (options.record && !config.ANTHROPIC_API_KEY) {
+      throw new AppError('CONFIG', 'Recording a cassette sends model requests to the Anthropic API: ANTHROPIC_API_KEY is not set', { hint: 'set ANTHROPIC_API_KEY, or replay an existing cassette without --record' });
+    }
+    if (!options.record && !existsSync(file)) {
+      throw new AppError('INVALID_INPUT', options.cassette ? `No cassette at ${file}` : 'A Claude replay without --record answers every model request from a cassette: give --cassette FILE', {
+        hint: 'record one first with --record (real spend, capped by --max-spend), or use --analyst rules',
+      });
+    }
+    const [{ startCassetteRecorder }, { ClaudeReplayAnalyst }] = await Promise.all([import('./replay/cassette.js'), import('./replay/claude-replay.js')]);
+    const recorder = await startCassetteRecorder({ file, record: options.record, upstream: config.ANTHROPIC_BASE_URL ?? 'https://api.anthropic.com', prices: configuredPrices(config), log: app.deps.log.child({ component: 'cassette' }) });
+    const root = join(tmpdir(), 'cctrader-replay-agent', replayId);
+    const backend = new ClaudeAgentBackend({
+      // Replaying needs no key (the recorder answers), but the `claude` program will not start without one.
+      apiKey: config.ANTHROPIC_API_KEY ?? 'replay-from-cassette',
+      baseUrl: recorder.url,
+      baseEnv: options.baseEnv,
+      configDir: join(root, 'config'),
+      cwd: join(root, 'workspace'),
+      maxRetries: config.CLAUDE_MAX_RETRIES,
+      toolTimeoutMs: 120_000,
+      defaultTools: ANALYST_TOOLS,
+      createMcpServer: ({ tools, binding }) =>
+        createMcpServer(deps, { tools: tools ? toolRegistry.filter((t) => tools.includes(t.name)) : undefined, alwaysLoad: true, ...(binding ? { binding } : {}) }),
+      log: deps.log,
+    });
+    const analyst = new ClaudeReplayAnalyst({ inner: new ClaudeAnalyst(deps, backend), recorder, live: { db: app.deps.db, clock: app.deps.clock, config }, maxSpendUsd: options.maxSpendUsd, replayId });
+    return {
+      analyst,
+      llm: () => {
+        const s = recorder.stats();
+        return { requests: s.requests, recordedUsd: Number(s.spentUsd), wouldHaveCostUsd: Number(s.wouldHaveCostUsd), cassette: file, cassetteMisses: analyst.missedAnalyses };
+      },
+      close: () => recorder.close(),
+    };
+  };
 }

@@ -205,6 +205,8 @@ export class ClaudeAnalyst implements Analyst {
       const session: AgentSessionRequest = daily ? (daily.resume ? { mode: 'resume', sessionId: daily.sessionId } : { mode: 'new', sessionId: daily.sessionId }) : { mode: 'new' };
       const result = await this.backend.run({
         ...prompts,
+        // The desk's clock, stated: in a replay it is not the date the model's environment reports.
+        prompt: `${prompts.prompt}\n\nDesk time: ${new Date(now).toISOString()}. Every market answer of the tools is as of this time.`,
         session,
         maxTurns: config.MAX_TURNS,
         maxBudgetUsd: task.budgetUsd,

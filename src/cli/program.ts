@@ -20,6 +20,7 @@ import { registerScanMovers } from './commands/scan-movers.js';
 import { registerFetchLimits } from './commands/fetch-limits.js';
 import { registerTokenLimits } from './commands/token-limits.js';
 import { registerTokenStats } from './commands/token-stats.js';
+import { registerHistory, registerReplay } from './commands/replay.js';
 import { createCliContext, type CliContext, type CliIO } from './context.js';
 
 /** Global flags and the settings they set (flags win over the environment and .env). */
@@ -72,6 +73,8 @@ export function buildProgram(io: CliIO): { program: Command; ctx: CliContext } {
   registerTokenStats(program, ctx);
   registerTokenLimits(program, ctx);
   registerFetchLimits(program, ctx);
+  registerReplay(program, ctx);
+  registerHistory(program, ctx);
   return { program, ctx };
 }
 

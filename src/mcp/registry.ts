@@ -11,6 +11,7 @@ import { getCurrentPrice } from './tools/get-current-price.js';
 import { closePositionTool } from './tools/close-position.js';
 import { getPnlReportTool } from './tools/get-pnl-report.js';
 import { getPortfolioStatusTool } from './tools/get-portfolio-status.js';
+import { getReplayReportTool } from './tools/get-replay-report.js';
 import { getRiskStatusTool } from './tools/get-risk-status.js';
 import { getSignalHistoryTool } from './tools/get-signal-history.js';
 import { getSignalScorecardTool } from './tools/get-signal-scorecard.js';
@@ -36,4 +37,5 @@ export const toolRegistry: readonly AnyTool[] = [
   getRiskStatusTool,
   closePositionTool,
   getTokenReportTool,
+  getReplayReportTool,
 ];

@@ -115,12 +115,12 @@ function validate(req: ReplayRequest, now: number): number {
   return steps;
 }
 
-/** The replay's symbols: as given, else the most traded perpetuals now; BTC always (it is the benchmark). */
-async function universe(ctx: ReplayContext, req: ReplayRequest): Promise<MarketInfo[]> {
-  const { market, config } = ctx.live;
+/** The replay's symbols: as given, else the REPLAY_UNIVERSE most traded perpetuals now; BTC always (it is the benchmark). */
+export async function replayUniverse(live: Pick<Deps, 'market' | 'config'>, symbols: readonly string[] | undefined): Promise<MarketInfo[]> {
+  const { market, config } = live;
   const chosen: MarketInfo[] = [];
-  if (req.symbols?.length) {
-    for (const s of req.symbols) chosen.push(await market.resolveSymbol(s));
+  if (symbols?.length) {
+    for (const s of symbols) chosen.push(await market.resolveSymbol(s));
   } else {
     const [markets, tickers] = await Promise.all([market.markets(), market.tickers()]);
     const byTurnover = new Map(tickers.map((t: Ticker) => [t.symbol, t.quoteVolume24h ?? 0]));
@@ -144,7 +144,7 @@ export interface ReplayOutcome {
 export async function runReplay(ctx: ReplayContext, req: ReplayRequest): Promise<ReplayOutcome> {
   const started = ctx.live.clock.now();
   const steps = validate(req, started);
-  const markets = await universe(ctx, req);
+  const markets = await replayUniverse(ctx.live, req.symbols);
   const history = await fetchHistory(ctx.live.db, ctx.history, { symbols: markets, from: req.from, to: req.to, now: started, onProgress: ctx.onHistory, signal: ctx.signal });
   const data = await loadHistory(ctx.live.db, markets, req.from, req.to);
   const id = `replay-${new Date(started).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${ID()}`;

@@ -5,7 +5,7 @@ import { marketOut, symbolArg, timeframeArg } from '../schemas.js';
 export const analysisInput = {
   symbol: symbolArg,
   timeframe: timeframeArg.default('1h'),
-  candles: z.number().int().min(20).max(999).default(200).describe('closed candles used'),
+  candles: z.number().int().min(20).max(999).default(200),
 };
 
 export const analysisHeader = {

@@ -9,7 +9,7 @@ export const analyzePatternsTool = defineTool({
   name: 'analyze_patterns',
   title: 'Chart patterns and levels',
   description:
-    'Chart patterns: candlesticks of the last 3 candles, swing highs/lows, nearest support and resistance, RSI divergence.',
+    'Chart patterns: candlesticks of the last 3 candles, swings, nearest support and resistance, RSI divergence.',
   input: analysisInput,
   output: {
     ...analysisHeader,

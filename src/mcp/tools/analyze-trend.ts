@@ -7,7 +7,7 @@ export const analyzeTrendTool = defineTool({
   name: 'analyze_trend',
   title: "Trend indicators (EMA, ADX)",
   description:
-    "Trend indicators: EMA 20/50/200 (ema200 null under 200 candles), ADX(14) with \u00b1DI, direction up|down|sideways, strength (ADX \u226525 strong, \u226520 moderate), volume vs SMA(20).",
+    'Trend indicators: EMA 20/50/200, ADX(14) ±DI, direction, strength (ADX ≥25 strong), volume vs SMA20.',
   input: analysisInput,
   output: {
     ...analysisHeader,

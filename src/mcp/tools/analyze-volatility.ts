@@ -7,7 +7,7 @@ export const analyzeVolatilityTool = defineTool({
   name: 'analyze_volatility',
   title: 'Volatility indicators (Bollinger, ATR)',
   description:
-    'Volatility indicators: Bollinger(20,2) with %B and bandwidth, ATR(14) in price and %, bandwidthPercentile (low = squeeze).',
+    'Volatility indicators: Bollinger(20,2) %B and bandwidth, ATR(14), bandwidthPercentile (low = squeeze).',
   input: analysisInput,
   output: { ...analysisHeader, bollinger: bollingerOut, atr: z.number(), atrPct: z.number(), bandwidthPercentile: z.number().nullable() },
   annotations: readOnlyMarket,

@@ -8,7 +8,7 @@ export const closePositionTool = defineTool({
   name: 'close_position',
   title: 'Close position',
   description:
-    'Close an open paper position at market (book price, taker fee) by position_id or symbol. closedByLevel: its stop or target came first.',
+    'Close an open paper position at market (book price, taker fee) by position_id or symbol.',
   input: { position_id: z.number().int().positive().optional(), symbol: symbolFilter, portfolio: portfolioArg },
   output: {
     id: n,

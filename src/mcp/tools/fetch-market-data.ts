@@ -7,7 +7,7 @@ export const fetchMarketData = defineTool({
   name: 'fetch_market_data',
   title: 'Price candles (OHLCV)',
   description:
-    'Price candles (OHLCV): summary of `lookback` closed candles, the latest `limit` ones and the forming one. Indicators: analyze_*.',
+    'Price candles (OHLCV): summary of `lookback` closed candles, the last `limit` and the forming one.',
   input: {
     symbol: symbolArg,
     timeframe: timeframeArg.default('1h'),

@@ -35,7 +35,7 @@ export const fetchTechnicalSnapshotTool = defineTool({
   name: 'fetch_technical_snapshot',
   title: "Technical analysis snapshot (indicators, timeframes)",
   description:
-    "Technical analysis of a symbol across timeframes in one call; start here for a trade. Per timeframe: bias, trend, momentum, volatility, volume, patterns. Overall: alignment bullish|bearish|mixed with reasons, key levels, stopDistance (1.5\u00d7ATR). A failed timeframe shows its error code.",
+    'Technical analysis across timeframes; start here for a trade. Per timeframe bias, trend, momentum, volatility, volume, patterns; alignment, key levels, stopDistance (1.5 ATR).',
   input: {
     symbol: symbolArg,
     timeframes: z.array(timeframeArg).min(1).max(4).default(DEFAULT_SNAPSHOT_TIMEFRAMES),

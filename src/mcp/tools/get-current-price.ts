@@ -9,7 +9,7 @@ export const getCurrentPrice = defineTool({
   name: 'get_current_price',
   title: 'Current price',
   description:
-    'Live price quote: last, bid, ask, spread, 24h change, range, volume, turnover; perpetuals add funding rate and next funding. At most 2 s old.',
+    'Live price quote: last, bid, ask, spread, 24h change, range, volume, turnover; perpetuals add funding. ≤2 s old.',
   input: { symbol: symbolArg },
   output: {
     symbol: z.string(),

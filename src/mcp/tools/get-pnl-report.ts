@@ -10,7 +10,7 @@ export const getPnlReportTool = defineTool({
   name: 'get_pnl_report',
   title: 'P&L report',
   description:
-    'Profit and loss over UTC days (daily=7, weekly=28, monthly=365, all): total, realized, unrealized, win rate, profit factor, expectancy, drawdown, fees, funding, by symbol, equity curve.',
+    'Profit and loss over UTC days (daily=7, weekly=28, monthly=365, all): win rate, profit factor, expectancy, drawdown, fees, funding, by symbol, equity curve.',
   input: {
     portfolio: portfolioArg,
     period: z.enum(PERIODS).default('all'),

@@ -8,7 +8,7 @@ export const getPortfolioStatusTool = defineTool({
   name: 'get_portfolio_status',
   title: 'Portfolio status',
   description:
-    'Paper portfolio after due stops, targets, funding: equity, cash, margin, P&L, exposure, positions (stale:true = last known mark), justClosed, halt, breaker.',
+    'Paper portfolio: equity, cash, margin, P&L, exposure, positions (stale:true = last known mark), justClosed, halt, breaker.',
   input: { portfolio: portfolioArg, symbol: symbolFilter },
   output: {
     portfolio: z.string(),

@@ -8,7 +8,7 @@ export const getRiskStatusTool = defineTool({
   name: 'get_risk_status',
   title: 'Risk status',
   description:
-    'Risk limits and their use: positions, exposure room, today vs the daily loss limit, breaker, halt, cooldowns, recent rejection codes, the exchange request budget and any back-off.',
+    'Risk limits and their use: positions, exposure room, daily loss limit, breaker, halt, cooldowns, rejections, exchange request budget.',
   input: { portfolio: portfolioArg },
   output: {
     halted: z.boolean(),

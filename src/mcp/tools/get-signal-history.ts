@@ -10,7 +10,7 @@ export const getSignalHistoryTool = defineTool({
   name: 'get_signal_history',
   title: 'Signal history',
   description:
-    'Past trade signals, newest first: levels, status, reason code, analysis (≤300 chars, analysisCut), and the position each opened with its exit and net P&L.',
+    'Past trade signals, newest first: levels, status, reason code, analysis (≤300 chars), and the position each opened.',
   input: {
     symbol: symbolFilter,
     status: z.enum(SIGNAL_STATUSES).optional(),

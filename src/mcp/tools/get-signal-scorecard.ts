@@ -24,7 +24,7 @@ export const getSignalScorecardTool = defineTool({
   name: 'get_signal_scorecard',
   title: 'Signal scorecard',
   description:
-    'How past signals played out: target or stop first, hit rate and avg R by confidence, analyst, direction, symbol; LLM spend per signal vs P&L. since: ISO, 7d, 12h.',
+    'How past signals played out: hit rate and avg R by confidence, analyst, direction, symbol; LLM spend vs P&L. since: ISO, 7d, 12h.',
   input: {
     since: z.string().min(2).max(40).optional(),
     analyst: z.enum(ANALYSTS).optional(),

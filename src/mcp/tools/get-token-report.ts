@@ -23,7 +23,7 @@ export const getTokenReportTool = defineTool({
   name: 'get_token_report',
   title: 'LLM spend report',
   description:
-    'LLM spend and tokens: Claude and Perplexity requests, tokens and USD by hour, day or session; Claude request windows green/yellow/red.',
+    'LLM spend and tokens: Claude and Perplexity requests, tokens, USD by hour, day or session; request windows.',
   input: { period: z.enum(TOKEN_PERIODS).default('daily') },
   // The period and the time of the answer are left out of the output: the caller knows both.
   output: {

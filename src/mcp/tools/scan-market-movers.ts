@@ -6,7 +6,7 @@ export const scanMarketMoversTool = defineTool({
   name: 'scan_market_movers',
   title: 'Market movers',
   description:
-    'Top gainers and losers: perpetuals that moved >= threshold_pct (default 5) in 24h, biggest first. Illiquid coins and ones held or cooling down are left out (held).',
+    'Top gainers and losers: perpetuals that moved >= threshold_pct in 24h, biggest first; illiquid, held and cooling-down coins left out.',
   input: {
     threshold_pct: z.number().gt(0).max(100).optional(),
     limit: z.number().int().min(1).max(50).optional(),

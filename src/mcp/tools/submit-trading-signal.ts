@@ -9,7 +9,7 @@ export const submitTradingSignal = defineTool({
   name: 'submit_trading_signal',
   title: 'Submit trading signal',
   description:
-    'Trade signal: propose a paper trade; fixed risk rules decide, size (risk % of equity over the stop distance) and fill it at book prices plus fee; stop and target then execute themselves. A repeated signal_id trades once.',
+    'Trade signal: propose a paper trade; fixed risk rules decide, size and fill it at book prices plus fee; stop and target execute themselves. A signal_id trades once.',
   input: {
     symbol: symbolArg,
     direction: z.enum(['long', 'short']),
