@@ -2,6 +2,7 @@
 import { cpus, totalmem } from 'node:os';
 import { benchAnalysis } from './analysis.js';
 import { benchPriceLatency } from './price-latency.js';
+import { benchReplay } from './replay.js';
 import { benchScanner } from './scanner.js';
 import { benchTrading } from './trading.js';
 import { printTable, type BenchResult } from './types.js';
@@ -11,6 +12,7 @@ const suites: Array<[string, () => Promise<BenchResult[]>]> = [
   ['analysis', () => benchAnalysis()],
   ['paper trading', () => benchTrading()],
   ['scanner', () => benchScanner()],
+  ['replay', () => benchReplay()],
 ];
 
 const rows: BenchResult[] = [];
