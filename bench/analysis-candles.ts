@@ -71,7 +71,10 @@ export function aggregate(candles: readonly Candle[], factor: number): Candle[] 
  * A consistent 15m/1h/4h set: one 15m walk, aggregated to 1h and 4h, the last `n` candles of each.
  * The 15m series spans 16·n candles so the 4h series has n candles.
  */
-export function multiTimeframe(n: number, o: Omit<SyntheticOptions, 'n' | 'stepMs'> = {}): {
+export function multiTimeframe(
+  n: number,
+  o: Omit<SyntheticOptions, 'n' | 'stepMs'> = {},
+): {
   '15m': Candle[];
   '1h': Candle[];
   '4h': Candle[];

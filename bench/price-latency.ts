@@ -20,7 +20,14 @@ export async function benchPriceLatency(n = 500): Promise<BenchResult[]> {
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [BIN, 'serve'],
-    env: { PATH: process.env.PATH ?? '', EXCHANGE_BASE_URL: sim.url, DB_PATH: join(dir, 'bench.db'), LOG_LEVEL: 'warn', EXCHANGE_RATE_LIMIT: 'false', TICKER_TTL_MS: '60000' },
+    env: {
+      PATH: process.env.PATH ?? '',
+      EXCHANGE_BASE_URL: sim.url,
+      DB_PATH: join(dir, 'bench.db'),
+      LOG_LEVEL: 'warn',
+      EXCHANGE_RATE_LIMIT: 'false',
+      TICKER_TTL_MS: '60000',
+    },
     stderr: 'ignore',
   });
   const client = new Client({ name: 'bench', version: '1' });

@@ -39,14 +39,19 @@ function categorise(nodes: ProfileNode[]): Array<[string, number]> {
     total += hits;
     const url = n.callFrame.url;
     const name = n.callFrame.functionName;
-    const bucket =
-      /\/src\/analysis\/|technicalindicators/.test(url) ? 'indicators and snapshots'
-      : /\/src\/replay\//.test(url) ? 'market view (replay)'
-      : /\/src\/trading\/|\/src\/signals\/|decimal\.js/.test(url) ? 'risk, fills and ledger'
-      : /kysely|better-sqlite3|\/src\/db\//.test(url) || (url === '' && /^(prepare|run|all|get|exec)$/.test(name)) ? 'SQLite (kysely, better-sqlite3)'
-      : /\/src\/scanner\/|\/src\/outcomes\//.test(url) ? 'scanner and outcomes'
-      : url === '' ? 'native and GC'
-      : 'other';
+    const bucket = /\/src\/analysis\/|technicalindicators/.test(url)
+      ? 'indicators and snapshots'
+      : /\/src\/replay\//.test(url)
+        ? 'market view (replay)'
+        : /\/src\/trading\/|\/src\/signals\/|decimal\.js/.test(url)
+          ? 'risk, fills and ledger'
+          : /kysely|better-sqlite3|\/src\/db\//.test(url) || (url === '' && /^(prepare|run|all|get|exec)$/.test(name))
+            ? 'SQLite (kysely, better-sqlite3)'
+            : /\/src\/scanner\/|\/src\/outcomes\//.test(url)
+              ? 'scanner and outcomes'
+              : url === ''
+                ? 'native and GC'
+                : 'other';
     buckets.set(bucket, (buckets.get(bucket) ?? 0) + hits);
   }
   return [...buckets.entries()].sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, total ? (v / total) * 100 : 0]);
@@ -75,7 +80,11 @@ export async function benchReplay(): Promise<BenchResult[]> {
         history: app.history,
         dataDir: null,
         log: createLogger({ level: 'error', write: () => {} }),
-        analyst: async (_kind, deps) => ({ analyst: new RulesAnalyst(deps), llm: () => ({ requests: 0, recordedUsd: 0, wouldHaveCostUsd: 0, cassette: null, cassetteMisses: 0 }), close: async () => {} }),
+        analyst: async (_kind, deps) => ({
+          analyst: new RulesAnalyst(deps),
+          llm: () => ({ requests: 0, recordedUsd: 0, wouldHaveCostUsd: 0, cassette: null, cassetteMisses: 0 }),
+          close: async () => {},
+        }),
       },
       { from, to, everyMs: 3_600_000, analyst: 'rules' },
     );

@@ -142,7 +142,11 @@ export function createClaudeAgent(app: AppHandle, options: { baseEnv: Record<str
     toolTimeoutMs: options.toolTimeoutMs ?? 120_000,
     defaultTools: ANALYST_TOOLS,
     createMcpServer: ({ tools, binding }) =>
-      createMcpServer(app.deps, { tools: tools ? toolRegistry.filter((t) => tools.includes(t.name)) : undefined, alwaysLoad: true, ...(binding ? { binding } : {}) }),
+      createMcpServer(app.deps, {
+        tools: tools ? toolRegistry.filter((t) => tools.includes(t.name)) : undefined,
+        alwaysLoad: true,
+        ...(binding ? { binding } : {}),
+      }),
     log: app.deps.log,
   });
 }
@@ -175,21 +179,37 @@ export interface ReplayAnalystOptions {
 export function replayAnalysts(app: AppHandle, options: ReplayAnalystOptions): ReplayContext['analyst'] {
   return async (kind, deps, replayId) => {
     if (kind === 'rules') {
-      return { analyst: new RulesAnalyst(deps), llm: () => ({ requests: 0, recordedUsd: 0, wouldHaveCostUsd: 0, cassette: null, cassetteMisses: 0 }), close: async () => {} };
+      return {
+        analyst: new RulesAnalyst(deps),
+        llm: () => ({ requests: 0, recordedUsd: 0, wouldHaveCostUsd: 0, cassette: null, cassetteMisses: 0 }),
+        close: async () => {},
+      };
     }
     const config = app.deps.config;
     const folder = join(options.dataDir ?? join(tmpdir(), 'cctrader-replays'), 'replays');
     const file = options.cassette ?? join(folder, `${replayId}.cassette.json`);
     if (options.record && !config.ANTHROPIC_API_KEY) {
-      throw new AppError('CONFIG', 'Recording a cassette sends model requests to the Anthropic API: ANTHROPIC_API_KEY is not set', { hint: 'set ANTHROPIC_API_KEY, or replay an existing cassette without --record' });
-    }
-    if (!options.record && !existsSync(file)) {
-      throw new AppError('INVALID_INPUT', options.cassette ? `No cassette at ${file}` : 'A Claude replay without --record answers every model request from a cassette: give --cassette FILE', {
-        hint: 'record one first with --record (real spend, capped by --max-spend), or use --analyst rules',
+      throw new AppError('CONFIG', 'Recording a cassette sends model requests to the Anthropic API: ANTHROPIC_API_KEY is not set', {
+        hint: 'set ANTHROPIC_API_KEY, or replay an existing cassette without --record',
       });
     }
+    if (!options.record && !existsSync(file)) {
+      throw new AppError(
+        'INVALID_INPUT',
+        options.cassette ? `No cassette at ${file}` : 'A Claude replay without --record answers every model request from a cassette: give --cassette FILE',
+        {
+          hint: 'record one first with --record (real spend, capped by --max-spend), or use --analyst rules',
+        },
+      );
+    }
     const [{ startCassetteRecorder }, { ClaudeReplayAnalyst }] = await Promise.all([import('./replay/cassette.js'), import('./replay/claude-replay.js')]);
-    const recorder = await startCassetteRecorder({ file, record: options.record, upstream: config.ANTHROPIC_BASE_URL ?? 'https://api.anthropic.com', prices: configuredPrices(config), log: app.deps.log.child({ component: 'cassette' }) });
+    const recorder = await startCassetteRecorder({
+      file,
+      record: options.record,
+      upstream: config.ANTHROPIC_BASE_URL ?? 'https://api.anthropic.com',
+      prices: configuredPrices(config),
+      log: app.deps.log.child({ component: 'cassette' }),
+    });
     const root = join(tmpdir(), 'cctrader-replay-agent', replayId);
     const backend = new ClaudeAgentBackend({
       // Replaying needs no key (the recorder answers), but the `claude` program will not start without one.
@@ -202,15 +222,31 @@ export function replayAnalysts(app: AppHandle, options: ReplayAnalystOptions): R
       toolTimeoutMs: 120_000,
       defaultTools: ANALYST_TOOLS,
       createMcpServer: ({ tools, binding }) =>
-        createMcpServer(deps, { tools: tools ? toolRegistry.filter((t) => tools.includes(t.name)) : undefined, alwaysLoad: true, ...(binding ? { binding } : {}) }),
+        createMcpServer(deps, {
+          tools: tools ? toolRegistry.filter((t) => tools.includes(t.name)) : undefined,
+          alwaysLoad: true,
+          ...(binding ? { binding } : {}),
+        }),
       log: deps.log,
     });
-    const analyst = new ClaudeReplayAnalyst({ inner: new ClaudeAnalyst(deps, backend), recorder, live: { db: app.deps.db, clock: app.deps.clock, config }, maxSpendUsd: options.maxSpendUsd, replayId });
+    const analyst = new ClaudeReplayAnalyst({
+      inner: new ClaudeAnalyst(deps, backend),
+      recorder,
+      live: { db: app.deps.db, clock: app.deps.clock, config },
+      maxSpendUsd: options.maxSpendUsd,
+      replayId,
+    });
     return {
       analyst,
       llm: () => {
         const s = recorder.stats();
-        return { requests: s.requests, recordedUsd: Number(s.spentUsd), wouldHaveCostUsd: Number(s.wouldHaveCostUsd), cassette: file, cassetteMisses: analyst.missedAnalyses };
+        return {
+          requests: s.requests,
+          recordedUsd: Number(s.spentUsd),
+          wouldHaveCostUsd: Number(s.wouldHaveCostUsd),
+          cassette: file,
+          cassetteMisses: analyst.missedAnalyses,
+        };
       },
       close: () => recorder.close(),
     };

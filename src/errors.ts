@@ -89,7 +89,8 @@ const TLS_CODE = /^(ERR_SSL_|ERR_TLS_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CE
 export function networkCause(error: unknown): string | null {
   const code = errorCode(error);
   const text = errorText(error);
-  if (TLS_CODE.test(code)) return `the TLS connection failed (${code}): check the URL (https to an http port?), a proxy that intercepts TLS, or the system clock`;
+  if (TLS_CODE.test(code))
+    return `the TLS connection failed (${code}): check the URL (https to an http port?), a proxy that intercepts TLS, or the system clock`;
   const sys = /\b(ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EPIPE)\b/.exec(`${code} ${text}`)?.[1];
   if (!sys) return null;
   if (sys === 'ENOTFOUND' || sys === 'EAI_AGAIN') {
@@ -127,7 +128,9 @@ function databaseError(code: string, path: string): AppError {
     });
   }
   if (/^SQLITE_FULL/.test(code)) return new AppError('DATABASE', `The disk holding ${file} is full (${code})`, { hint: 'free disk space and retry' });
-  return new AppError('DATABASE', `${capital(file)} could not be read or written (${code})`, { hint: 'check the disk and the file; the log on stderr has the details' });
+  return new AppError('DATABASE', `${capital(file)} could not be read or written (${code})`, {
+    hint: 'check the disk and the file; the log on stderr has the details',
+  });
 }
 
 const capital = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);

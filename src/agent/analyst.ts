@@ -24,7 +24,9 @@ export type AnalystKind = 'claude' | 'rules';
 export function selectAnalystKind(config: Pick<Config, 'ANALYST' | 'ANTHROPIC_API_KEY'>): AnalystKind {
   if (config.ANALYST === 'claude') {
     if (!config.ANTHROPIC_API_KEY) {
-      throw new AppError('CONFIG', 'ANALYST=claude needs ANTHROPIC_API_KEY', { hint: 'set ANTHROPIC_API_KEY, or use ANALYST=rules (the deterministic analyst, no key needed)' });
+      throw new AppError('CONFIG', 'ANALYST=claude needs ANTHROPIC_API_KEY', {
+        hint: 'set ANTHROPIC_API_KEY, or use ANALYST=rules (the deterministic analyst, no key needed)',
+      });
     }
     return 'claude';
   }
@@ -99,7 +101,10 @@ export interface Analyst {
 }
 
 /** The submit_trading_signal answer (the tool's JSON text) with the proposal's own fields. */
-export function submittedFrom(outcome: Pick<SignalOutcome, 'id' | 'signalId' | 'status' | 'code' | 'reason' | 'replayed' | 'fill'>, proposal: { direction: 'long' | 'short'; confidence: number; entry: number; stopLoss: number; takeProfit: number }): SubmittedSignal {
+export function submittedFrom(
+  outcome: Pick<SignalOutcome, 'id' | 'signalId' | 'status' | 'code' | 'reason' | 'replayed' | 'fill'>,
+  proposal: { direction: 'long' | 'short'; confidence: number; entry: number; stopLoss: number; takeProfit: number },
+): SubmittedSignal {
   const f = outcome.fill;
   return {
     rowId: outcome.id,
@@ -134,7 +139,9 @@ export function outcomeOfRun(result: AgentRunResult): AnalysisOutcome {
   const said = result.text.trim().replace(/\s+/g, ' ');
   return {
     outcome: 'no_signal',
-    reason: said ? `no submit_trading_signal call; the model said: ${said.slice(0, MAX_TEXT)}` : 'the model ended without calling submit_trading_signal and gave no reason',
+    reason: said
+      ? `no submit_trading_signal call; the model said: ${said.slice(0, MAX_TEXT)}`
+      : 'the model ended without calling submit_trading_signal and gave no reason',
   };
 }
 
@@ -162,7 +169,10 @@ function parseSubmitAnswer(text: string, input: unknown): SubmittedSignal | null
     entry: n(args.entry_price),
     stopLoss: n(args.stop_loss),
     takeProfit: n(args.take_profit),
-    fill: fill && typeof fill === 'object' ? { positionId: n(fill.positionId), price: n(fill.price), quantity: n(fill.quantity), notional: n(fill.notional), fee: n(fill.fee) } : null,
+    fill:
+      fill && typeof fill === 'object'
+        ? { positionId: n(fill.positionId), price: n(fill.price), quantity: n(fill.quantity), notional: n(fill.notional), fee: n(fill.fee) }
+        : null,
   };
 }
 
@@ -202,7 +212,11 @@ export class ClaudeAnalyst implements Analyst {
           : { kind: 'symbol', symbol, question: task.question },
         daily ? { operation: task.operation, date: utcDay(now) } : undefined,
       );
-      const session: AgentSessionRequest = daily ? (daily.resume ? { mode: 'resume', sessionId: daily.sessionId } : { mode: 'new', sessionId: daily.sessionId }) : { mode: 'new' };
+      const session: AgentSessionRequest = daily
+        ? daily.resume
+          ? { mode: 'resume', sessionId: daily.sessionId }
+          : { mode: 'new', sessionId: daily.sessionId }
+        : { mode: 'new' };
       const result = await this.backend.run({
         ...prompts,
         // The desk's clock, stated: in a replay it is not the date the model's environment reports.

@@ -160,7 +160,15 @@ export function classifyResult(result: SDKResultMessage, lastAssistantError: str
   }
   const status = typeof view.api_error_status === 'number' ? view.api_error_status : null;
   const kind = lastAssistantError;
-  if (status === 401 || status === 403 || kind === 'authentication_failed' || kind === 'oauth_org_not_allowed' || kind === 'account_on_hold' || kind === 'verification_required' || kind === 'cloud_credential_error') {
+  if (
+    status === 401 ||
+    status === 403 ||
+    kind === 'authentication_failed' ||
+    kind === 'oauth_org_not_allowed' ||
+    kind === 'account_on_hold' ||
+    kind === 'verification_required' ||
+    kind === 'cloud_credential_error'
+  ) {
     return status === null
       ? { code: 'AUTH', message: 'Not logged in to the Anthropic API: ANTHROPIC_API_KEY is not set' }
       : { code: 'AUTH', message: `The Anthropic API refused the credentials (HTTP ${status}): check ANTHROPIC_API_KEY` };
@@ -170,8 +178,10 @@ export function classifyResult(result: SDKResultMessage, lastAssistantError: str
   if ((status !== null && status >= 500) || kind === 'overloaded' || kind === 'server_error') {
     return { code: 'UPSTREAM_UNAVAILABLE', message: `The Anthropic API is unavailable (HTTP ${status ?? 'error'}) and retries ran out` };
   }
-  if (kind === 'model_not_found' || status === 404) return { code: 'CONFIG', message: `Model ${request.model.slice(0, 60)} is not available: check CLAUDE_MODEL` };
-  if (view.terminal_reason === 'prompt_too_long' || status === 413) return { code: 'INVALID_INPUT', message: 'The conversation is too long for the model (start a new session)' };
+  if (kind === 'model_not_found' || status === 404)
+    return { code: 'CONFIG', message: `Model ${request.model.slice(0, 60)} is not available: check CLAUDE_MODEL` };
+  if (view.terminal_reason === 'prompt_too_long' || status === 413)
+    return { code: 'INVALID_INPUT', message: 'The conversation is too long for the model (start a new session)' };
   if (status === 400 || kind === 'invalid_request') return { code: 'INVALID_INPUT', message: 'The Anthropic API rejected the request as invalid (HTTP 400)' };
   if (kind === 'max_output_tokens') return { code: 'BAD_RESPONSE', message: 'The model hit its output token limit' };
   if (view.terminal_reason === 'api_error') return { code: 'UPSTREAM_UNAVAILABLE', message: 'The Anthropic API could not be reached' };
@@ -233,7 +243,12 @@ export class ClaudeAgentBackend implements AgentBackend {
   private async runOnce(request: AgentRunRequest, requested: string): Promise<AgentRunResult> {
     const started = performance.now();
     const resume = await this.sessionExists(requested);
-    const log = this.log.child({ operation: request.attribution.operation, symbol: request.attribution.symbol, cycleId: request.attribution.cycleId, session: requested });
+    const log = this.log.child({
+      operation: request.attribution.operation,
+      symbol: request.attribution.symbol,
+      cycleId: request.attribution.cycleId,
+      session: requested,
+    });
     if (resume !== (request.session.mode === 'resume')) {
       log.info(resume ? 'session already has a transcript: resuming it' : 'session transcript not found: starting it fresh');
     }
@@ -337,9 +352,7 @@ export class ClaudeAgentBackend implements AgentBackend {
 
     if (!result) {
       const aborted = abort.signal.aborted;
-      const classified: Classified = aborted
-        ? { code: 'ABORTED', message: 'The analysis was stopped before it finished' }
-        : classifyThrown(thrown);
+      const classified: Classified = aborted ? { code: 'ABORTED', message: 'The analysis was stopped before it finished' } : classifyThrown(thrown);
       log.warn('agent run ended without a result', { code: classified.code, error: thrown, stderr: stderrTail.join('').slice(-2000) });
       return {
         ...base,
@@ -361,8 +374,18 @@ export class ClaudeAgentBackend implements AgentBackend {
     const runCostUsd = since ? Object.values(modelUsage(since)).reduce((s, u) => s + u.costUsd, 0) : resume ? null : result.total_cost_usd;
     const aborted = abort.signal.aborted;
     const failed = result.is_error || aborted;
-    const classified = aborted ? { code: 'ABORTED' as const, message: 'The analysis was stopped before it finished' } : result.is_error ? classifyResult(result, lastAssistantError, request) : null;
-    if (classified) log.warn('agent run failed', { code: classified.code, subtype: result.subtype, status: view.api_error_status ?? null, terminal: view.terminal_reason ?? null });
+    const classified = aborted
+      ? { code: 'ABORTED' as const, message: 'The analysis was stopped before it finished' }
+      : result.is_error
+        ? classifyResult(result, lastAssistantError, request)
+        : null;
+    if (classified)
+      log.warn('agent run failed', {
+        code: classified.code,
+        subtype: result.subtype,
+        status: view.api_error_status ?? null,
+        terminal: view.terminal_reason ?? null,
+      });
     else log.debug('agent run done', { turns: result.num_turns, tools: toolCalls.length, costUsd: runCostUsd, ms: durationMs });
     return {
       ...base,
@@ -396,7 +419,10 @@ function classifyThrown(error: unknown): Classified {
   const code = typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : '';
   const text = error instanceof Error ? error.message : String(error);
   if (code === 'ENOENT' || /ENOENT|not found at|native binary|executable/i.test(text)) {
-    return { code: 'CONFIG', message: 'The claude executable of the Claude Agent SDK could not be started (is @anthropic-ai/claude-agent-sdk installed with its platform package?)' };
+    return {
+      code: 'CONFIG',
+      message: 'The claude executable of the Claude Agent SDK could not be started (is @anthropic-ai/claude-agent-sdk installed with its platform package?)',
+    };
   }
   if (/already in use/i.test(text)) return { code: 'CONFLICT', message: 'The session is already in use by another run' };
   return { code: 'INTERNAL', message: 'The claude process ended without a result' };

@@ -86,7 +86,13 @@ export const PROMPT_TEMPLATES: Record<PromptName, PromptTemplate> = {
     arguments: [
       symbol,
       timeframes,
-      { name: 'question', description: 'what to find out (default: is there a trade now?)', required: false, default: 'Is there a trade here now, and which way?', maxLength: 500 },
+      {
+        name: 'question',
+        description: 'what to find out (default: is there a trade now?)',
+        required: false,
+        default: 'Is there a trade here now, and which way?',
+        maxLength: 500,
+      },
     ],
   },
   'daily-session-preamble': {
@@ -116,7 +122,10 @@ export function loadPromptTemplate(name: PromptName): Promise<string> {
       (t) => t.replace(/\r\n/g, '\n'),
       (error: unknown) => {
         cache.delete(name);
-        throw new AppError('CONFIG', `Prompt template ${name}.md is missing from ${PROMPTS_DIR}`, { cause: error, hint: 'reinstall cctrader; the prompts/ folder ships with the package' });
+        throw new AppError('CONFIG', `Prompt template ${name}.md is missing from ${PROMPTS_DIR}`, {
+          cause: error,
+          hint: 'reinstall cctrader; the prompts/ folder ships with the package',
+        });
       },
     );
     cache.set(name, text);
@@ -127,9 +136,17 @@ export function loadPromptTemplate(name: PromptName): Promise<string> {
 /** Clean one argument value: one line, no invisible characters, no markup or placeholder openers. */
 export function escapeArgument(value: string, maxLength: number): string {
   const oneLine = cleanText(value, maxLength * 2);
-  const safe = oneLine.replace(/[<>{}`"\\]/g, '').replace(/\s+/g, ' ').trim();
+  const safe = oneLine
+    .replace(/[<>{}`"\\]/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
   const chars = Array.from(safe);
-  return chars.length <= maxLength ? safe : chars.slice(0, Math.max(0, maxLength - 1)).join('').trimEnd() + '…';
+  return chars.length <= maxLength
+    ? safe
+    : chars
+        .slice(0, Math.max(0, maxLength - 1))
+        .join('')
+        .trimEnd() + '…';
 }
 
 const PLACEHOLDER = /\{\{([a-z_]+)\}\}/g;
@@ -195,7 +212,13 @@ export async function analystPrompts(task: AnalystTask, daily?: { operation: str
   const preamble = daily ? await renderPrompt('daily-session-preamble', { operation: daily.operation, date: daily.date }) : '';
   const prompt =
     task.kind === 'mover'
-      ? await renderPrompt('mover-analysis', { symbol: task.symbol, direction: task.direction, change: task.change, timeframes: task.timeframes, signal_id: task.signalId })
+      ? await renderPrompt('mover-analysis', {
+          symbol: task.symbol,
+          direction: task.direction,
+          change: task.change,
+          timeframes: task.timeframes,
+          signal_id: task.signalId,
+        })
       : await renderPrompt('symbol-analysis', { symbol: task.symbol, timeframes: task.timeframes, question: task.question });
   return { systemPrompt: preamble ? `${system}\n\n${preamble}` : system, prompt };
 }

@@ -158,7 +158,13 @@ export class RulesAnalyst implements Analyst {
       const positioning = positioningSource?.status === 'ok' && positioningSource.score !== undefined ? positioningSource.score : null;
       // A question gets what the rules can say about it first, then the decision.
       const answer = task.question
-        ? answerQuestion(task.question, { symbol: info.symbol, price: ticker.last, change24hPct: ticker.change24hPct, snapshot, positioning: positioningSource }).join('\n') + '\n\n'
+        ? answerQuestion(task.question, {
+            symbol: info.symbol,
+            price: ticker.last,
+            change24hPct: ticker.change24hPct,
+            snapshot,
+            positioning: positioningSource,
+          }).join('\n') + '\n\n'
         : '';
       const decision = rulesDecision({
         snapshot,

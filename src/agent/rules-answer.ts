@@ -40,14 +40,18 @@ function sentimentLines(e: AnswerEvidence): string[] {
     p && p.status === 'ok' && p.score !== undefined
       ? [`Sentiment (exchange positioning): ${p.score > 0 ? '+' : ''}${p.score} (${p.label ?? 'n/a'}).`, ...(p.reasons ?? []).map((r) => `- ${r}`)]
       : [`Sentiment: the exchange positioning could not be read${p?.code ? ` (${p.code})` : ''}.`];
-  lines.push('News sentiment is not read by the rules analyst: ask the Claude analyst (ANALYST=claude), or call fetch_sentiment_data with PERPLEXITY_API_KEY set.');
+  lines.push(
+    'News sentiment is not read by the rules analyst: ask the Claude analyst (ANALYST=claude), or call fetch_sentiment_data with PERPLEXITY_API_KEY set.',
+  );
   return lines;
 }
 
 function trendLines(e: AnswerEvidence): string[] {
   return [
     `Trend: alignment ${e.snapshot.alignment} (${e.snapshot.reasons[0] ?? ''}).`,
-    ...frames(e.snapshot).map(([tf, f]) => `- ${tf}: ${f.bias}, trend ${f.trend.direction} ${f.trend.strength} (ADX ${f.trend.adx}), close ${f.close} vs EMA50 ${f.trend.ema.ema50}`),
+    ...frames(e.snapshot).map(
+      ([tf, f]) => `- ${tf}: ${f.bias}, trend ${f.trend.direction} ${f.trend.strength} (ADX ${f.trend.adx}), close ${f.close} vs EMA50 ${f.trend.ema.ema50}`,
+    ),
   ];
 }
 
@@ -55,7 +59,8 @@ function momentumLines(e: AnswerEvidence): string[] {
   return [
     'Momentum:',
     ...frames(e.snapshot).map(
-      ([tf, f]) => `- ${tf}: RSI ${f.momentum.rsi}${f.momentum.flat ? ' (flat)' : ''}, MACD histogram ${f.momentum.macd.histogram}, stochastic %K ${f.momentum.stochastic.k}${f.patterns.divergence ? `, ${f.patterns.divergence.type} RSI divergence` : ''}`,
+      ([tf, f]) =>
+        `- ${tf}: RSI ${f.momentum.rsi}${f.momentum.flat ? ' (flat)' : ''}, MACD histogram ${f.momentum.macd.histogram}, stochastic %K ${f.momentum.stochastic.k}${f.patterns.divergence ? `, ${f.patterns.divergence.type} RSI divergence` : ''}`,
     ),
   ];
 }
@@ -70,11 +75,19 @@ function levelLines(e: AnswerEvidence): string[] {
 }
 
 function volatilityLines(e: AnswerEvidence): string[] {
-  return ['Volatility:', ...frames(e.snapshot).map(([tf, f]) => `- ${tf}: ATR ${f.volatility.atr} (${f.volatility.atrPct}%), Bollinger %B ${f.volatility.bollinger.percentB}, bandwidth ${f.volatility.bollinger.bandwidth}%`)];
+  return [
+    'Volatility:',
+    ...frames(e.snapshot).map(
+      ([tf, f]) =>
+        `- ${tf}: ATR ${f.volatility.atr} (${f.volatility.atrPct}%), Bollinger %B ${f.volatility.bollinger.percentB}, bandwidth ${f.volatility.bollinger.bandwidth}%`,
+    ),
+  ];
 }
 
 function priceLines(e: AnswerEvidence): string[] {
-  return [`Price: ${e.symbol} last ${e.price}${e.change24hPct === null ? '' : `, ${e.change24hPct > 0 ? '+' : ''}${Math.round(e.change24hPct * 100) / 100}% in 24h`}.`];
+  return [
+    `Price: ${e.symbol} last ${e.price}${e.change24hPct === null ? '' : `, ${e.change24hPct > 0 ? '+' : ''}${Math.round(e.change24hPct * 100) / 100}% in 24h`}.`,
+  ];
 }
 
 const WRITERS: Record<Topic, (e: AnswerEvidence) => string[]> = {

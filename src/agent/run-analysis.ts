@@ -40,12 +40,20 @@ export async function analyseSymbol(deps: Deps, analyst: Analyst, request: Symbo
   let warning: string | null = null;
   if (analyst.spends) {
     if (request.waitForWindow && !(await waitForRequestWindows(deps, request.waitForWindow))) {
-      return { symbol: info.symbol, result: null, refused: { code: 'RATE_LIMITED', reason: 'stopped while waiting for a Claude request window to reset', until: null } };
+      return {
+        symbol: info.symbol,
+        result: null,
+        refused: { code: 'RATE_LIMITED', reason: 'stopped while waiting for a Claude request window to reset', until: null },
+      };
     }
     const reservation = await new SpendGuard(deps, deps.clock.now()).reserve();
     if (!reservation.ok) {
       const code = reservation.scope === 'requests' ? 'RATE_LIMITED' : 'BUDGET_EXCEEDED';
-      return { symbol: info.symbol, result: null, refused: { code, reason: reservation.message, until: reservation.until === null ? null : new Date(reservation.until).toISOString() } };
+      return {
+        symbol: info.symbol,
+        result: null,
+        refused: { code, reason: reservation.message, until: reservation.until === null ? null : new Date(reservation.until).toISOString() },
+      };
     }
     warning = reservation.warning;
     if (warning) deps.log.warn('request window past the warning threshold', { message: warning });

@@ -73,7 +73,13 @@ export async function getOrCreateDailySession(db: Kysely<DB>, operation: AgentOp
     const fresh = randomUUID();
     await trx
       .insertInto('agent_sessions')
-      .values({ operation_type: key, session_id: fresh, created_at: now, last_used_at: now, metadata: JSON.stringify({ operation, day, uses: 0, runs: 0, totalCostUsd: 0 }) })
+      .values({
+        operation_type: key,
+        session_id: fresh,
+        created_at: now,
+        last_used_at: now,
+        metadata: JSON.stringify({ operation, day, uses: 0, runs: 0, totalCostUsd: 0 }),
+      })
       .onConflict((oc) => oc.column('operation_type').doNothing())
       .execute();
     const row = await trx.selectFrom('agent_sessions').selectAll().where('operation_type', '=', key).executeTakeFirstOrThrow();
@@ -98,7 +104,12 @@ export async function sessionForAnalysis(db: Kysely<DB>, operation: AgentOperati
 
 /** After a daily-session run: count it and keep the SDK's cumulative cost, so the next run's own
  * cost can be told apart when the SDK does not report it (`runCostUsd` null). */
-export async function recordDailySessionRun(db: Kysely<DB>, key: string, result: Pick<AgentRunResult, 'totalCostUsd' | 'usageExact'>, clock: Clock): Promise<void> {
+export async function recordDailySessionRun(
+  db: Kysely<DB>,
+  key: string,
+  result: Pick<AgentRunResult, 'totalCostUsd' | 'usageExact'>,
+  clock: Clock,
+): Promise<void> {
   const now = clock.now();
   await db.transaction().execute(async (trx) => {
     const row = await trx.selectFrom('agent_sessions').selectAll().where('operation_type', '=', key).executeTakeFirst();

@@ -67,7 +67,17 @@ export interface AgentRunRequest {
 export type AgentErrorCode =
   | Extract<
       ErrorCode,
-      'AUTH' | 'BUDGET_EXCEEDED' | 'RATE_LIMITED' | 'UPSTREAM_UNAVAILABLE' | 'TIMEOUT' | 'INVALID_INPUT' | 'CONFIG' | 'NOT_FOUND' | 'CONFLICT' | 'BAD_RESPONSE' | 'INTERNAL'
+      | 'AUTH'
+      | 'BUDGET_EXCEEDED'
+      | 'RATE_LIMITED'
+      | 'UPSTREAM_UNAVAILABLE'
+      | 'TIMEOUT'
+      | 'INVALID_INPUT'
+      | 'CONFIG'
+      | 'NOT_FOUND'
+      | 'CONFLICT'
+      | 'BAD_RESPONSE'
+      | 'INTERNAL'
     >
   | 'MAX_TURNS'
   | 'ABORTED';
@@ -146,7 +156,5 @@ export interface AgentBackend {
 
 /** The cctrader tool calls of a run with the prefix removed, e.g. `submit_trading_signal`. */
 export function cctraderToolCalls(result: AgentRunResult): Array<AgentToolCall & { tool: string }> {
-  return result.toolCalls
-    .filter((c) => c.name.startsWith(CCTRADER_TOOL_PREFIX))
-    .map((c) => ({ ...c, tool: c.name.slice(CCTRADER_TOOL_PREFIX.length) }));
+  return result.toolCalls.filter((c) => c.name.startsWith(CCTRADER_TOOL_PREFIX)).map((c) => ({ ...c, tool: c.name.slice(CCTRADER_TOOL_PREFIX.length) }));
 }

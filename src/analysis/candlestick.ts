@@ -50,11 +50,7 @@ const LIBRARY_PATTERNS: readonly LibraryPattern[] = [
     size: 3,
     detect: (t, d) => t.threewhitesoldiers(d) === true,
     // The detector does not require each open inside the previous body nor rising closes.
-    guard: (c, e) =>
-      c.close[e - 2]! < c.close[e - 1]! &&
-      c.close[e - 1]! < c.close[e]! &&
-      c.open[e - 1]! > c.open[e - 2]! &&
-      c.open[e]! > c.open[e - 1]!,
+    guard: (c, e) => c.close[e - 2]! < c.close[e - 1]! && c.close[e - 1]! < c.close[e]! && c.open[e - 1]! > c.open[e - 2]! && c.open[e]! > c.open[e - 1]!,
   },
   {
     name: 'three black crows',
@@ -149,9 +145,7 @@ function shapeAt(c: Columns, i: number): PatternHit | null {
       return prior < 0 ? { name: 'hammer', bias: 'bullish', index: i } : { name: 'hanging man', bias: 'bearish', index: i };
     }
     if (upper >= 2 * body && upper >= 0.6 * range && lower <= 0.1 * range) {
-      return prior > 0
-        ? { name: 'shooting star', bias: 'bearish', index: i }
-        : { name: 'inverted hammer', bias: 'bullish', index: i };
+      return prior > 0 ? { name: 'shooting star', bias: 'bearish', index: i } : { name: 'inverted hammer', bias: 'bullish', index: i };
     }
   }
   if (body <= 0.1 * avgRange) return { name: 'doji', bias: 'neutral', index: i };

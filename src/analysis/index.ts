@@ -12,17 +12,7 @@ export { trend } from './trend.js';
 export { volume } from './volume.js';
 export { patterns } from './patterns.js';
 export { snapshot } from './snapshot.js';
-export type {
-  Alignment,
-  Bias,
-  KeyLevel,
-  Snapshot,
-  SnapshotInput,
-  SnapshotOptions,
-  StopDistance,
-  TimeframeFailure,
-  TimeframeSnapshot,
-} from './snapshot.js';
+export type { Alignment, Bias, KeyLevel, Snapshot, SnapshotInput, SnapshotOptions, StopDistance, TimeframeFailure, TimeframeSnapshot } from './snapshot.js';
 export type * from './types.js';
 export { MIN_CANDLES, PARAMS } from './series-cache.js';
 export type { Precision } from './present.js';

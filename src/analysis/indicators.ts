@@ -273,15 +273,7 @@ export interface StochasticSeries {
  * Slow stochastic. Needs kPeriod+smoothK+dPeriod-2 values (18 for 14,3,3). With `from`, only what
  * the values at index >= from depend on is computed (earlier slots may stay NaN).
  */
-export function stochastic(
-  high: Column,
-  low: Column,
-  close: Column,
-  kPeriod = 14,
-  smoothK = 3,
-  dPeriod = 3,
-  from = 0,
-): StochasticSeries {
+export function stochastic(high: Column, low: Column, close: Column, kPeriod = 14, smoothK = 3, dPeriod = 3, from = 0): StochasticSeries {
   checkPeriod('Stochastic %K period', kPeriod);
   checkPeriod('Stochastic %K smoothing', smoothK);
   checkPeriod('Stochastic %D period', dPeriod);

@@ -28,11 +28,7 @@ export interface PatternsParams {
   lookback: number;
 }
 
-export function patternsFrom(
-  s: SeriesCache,
-  f: Formatter,
-  p: PatternsParams = { window: PARAMS.swingWindow, maxSwings: 3, lookback: 3 },
-): PatternsSummary {
+export function patternsFrom(s: SeriesCache, f: Formatter, p: PatternsParams = { window: PARAMS.swingWindow, maxSwings: 3, lookback: 3 }): PatternsSummary {
   requireHistory(s.cols.n, REQUIREMENTS.patterns);
   const c = s.cols;
   const i = s.last;
@@ -41,7 +37,9 @@ export function patternsFrom(
   const lows = p.window === PARAMS.swingWindow ? s.swingLows : swingLows(c.low, p.window);
   const levels = nearestLevels(close, c.high, c.low, highs, lows);
   const div = rsiDivergence(c.high, c.low, s.rsi.values, highs, lows);
-  const point = (col: readonly number[]) => (j: number): SwingPoint => ({ time: s.iso(j), price: f.price(col[j]!) });
+  const point =
+    (col: readonly number[]) =>
+    (j: number): SwingPoint => ({ time: s.iso(j), price: f.price(col[j]!) });
   return {
     asOf: s.iso(i),
     close: f.price(close),

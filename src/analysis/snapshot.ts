@@ -18,14 +18,7 @@ import { formatter, type Formatter, type Precision } from './present.js';
 import { PARAMS, REQUIREMENTS, SeriesCache } from './series-cache.js';
 import { nearestLevels } from './swings.js';
 import { trendFrom } from './trend.js';
-import type {
-  BollingerSummary,
-  Cross,
-  MacdSummary,
-  CandlestickPattern,
-  TrendDirection,
-  TrendStrength,
-} from './types.js';
+import type { BollingerSummary, Cross, MacdSummary, CandlestickPattern, TrendDirection, TrendStrength } from './types.js';
 import { volatilityFrom } from './volatility.js';
 import { volumeFrom } from './volume.js';
 
@@ -116,13 +109,7 @@ export interface Snapshot {
   timeframes: Partial<Record<Timeframe, TimeframeSnapshot | TimeframeFailure>>;
 }
 
-const SNAPSHOT_REQUIREMENTS = [
-  ...REQUIREMENTS.momentum,
-  ...REQUIREMENTS.volatility,
-  ...REQUIREMENTS.trend,
-  ...REQUIREMENTS.volume,
-  ...REQUIREMENTS.patterns,
-];
+const SNAPSHOT_REQUIREMENTS = [...REQUIREMENTS.momentum, ...REQUIREMENTS.volatility, ...REQUIREMENTS.trend, ...REQUIREMENTS.volume, ...REQUIREMENTS.patterns];
 
 /** Reasons mention a MACD cross / divergence only when it is this recent (candles). */
 const RECENT = 5;
@@ -239,8 +226,7 @@ function verdict(ok: readonly Analysed[], failed: ReadonlyArray<[Timeframe, Time
   const bear = by('bearish');
   const neutral = by('neutral');
   const n = ok.length;
-  const alignment: Alignment =
-    bear.length === 0 && bull.length > n / 2 ? 'bullish' : bull.length === 0 && bear.length > n / 2 ? 'bearish' : 'mixed';
+  const alignment: Alignment = bear.length === 0 && bull.length > n / 2 ? 'bullish' : bull.length === 0 && bear.length > n / 2 ? 'bearish' : 'mixed';
 
   const tally: string[] = [];
   if (bull.length > 0) tally.push(`bullish on ${bull.join(', ')}`);
@@ -254,7 +240,8 @@ function verdict(ok: readonly Analysed[], failed: ReadonlyArray<[Timeframe, Time
     const dir = t.direction === 'sideways' ? 'sideways' : `${t.direction}trend`;
     let line = `${tf}: ${dir} (ADX ${t.adx}, ${t.strength}), MACD ${m.macd.histogram > 0 ? 'above' : m.macd.histogram < 0 ? 'below' : 'on'} signal`;
     if (m.macd.crossedAgo !== null && m.macd.crossedAgo <= RECENT) {
-      line += m.macd.crossedAgo === 0 ? ` (${m.macd.crossDirection} cross on the last candle)` : ` (${m.macd.crossDirection} cross ${m.macd.crossedAgo} candles ago)`;
+      line +=
+        m.macd.crossedAgo === 0 ? ` (${m.macd.crossDirection} cross on the last candle)` : ` (${m.macd.crossDirection} cross ${m.macd.crossedAgo} candles ago)`;
     }
     line += m.flat ? ', RSI flat' : `, RSI ${m.rsi}`;
     const d = s.patterns.divergence;
@@ -301,4 +288,3 @@ function stopDistance(ok: readonly Analysed[], multiple: number, f: Formatter): 
   const d = a * multiple;
   return { timeframe: tf, atr: f.price(a), multiple, price: f.price(d), pct: f.ratio((d / cache.cols.close[i]!) * 100) };
 }
-

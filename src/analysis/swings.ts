@@ -78,13 +78,7 @@ export interface DivergenceHit {
  * makes a lower high. Swings whose RSI is still in warm-up are skipped. When both kinds are
  * present, the one whose later swing is more recent wins.
  */
-export function rsiDivergence(
-  high: Column,
-  low: Column,
-  rsiValues: Column,
-  highs: readonly number[],
-  lows: readonly number[],
-): DivergenceHit | null {
+export function rsiDivergence(high: Column, low: Column, rsiValues: Column, highs: readonly number[], lows: readonly number[]): DivergenceHit | null {
   const bull = lastTwo(lows, rsiValues);
   const bear = lastTwo(highs, rsiValues);
   let bullish: DivergenceHit | null = null;

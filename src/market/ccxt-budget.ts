@@ -25,7 +25,16 @@ interface CcxtHooks {
   throttle(cost?: number): Promise<unknown>;
   fetch(...args: unknown[]): Promise<unknown>;
   calculateRateLimiterCost(api: unknown, method: unknown, path: unknown, params: unknown, config?: unknown): number;
-  handleErrors(status: number, reason: string, url: string, method: string, headers: Record<string, unknown> | undefined, body: string, parsed: unknown, ...rest: unknown[]): unknown;
+  handleErrors(
+    status: number,
+    reason: string,
+    url: string,
+    method: string,
+    headers: Record<string, unknown> | undefined,
+    body: string,
+    parsed: unknown,
+    ...rest: unknown[]
+  ): unknown;
 }
 
 export interface BudgetHookEvents {

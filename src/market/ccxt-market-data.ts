@@ -84,7 +84,11 @@ export class CcxtMarketData implements MarketData, HistorySource {
     this.limits = exchangeLimits(options.exchangeId);
     this.budget =
       options.enableRateLimit && this.limits && !options.keepCcxtThrottle
-        ? new RequestBudget({ capacity: options.requestsPer5s ?? Math.floor(this.limits.publishedPer5s * 0.8), windowMs: 5_000, ...(options.budgetTimer ? { timer: options.budgetTimer } : {}) })
+        ? new RequestBudget({
+            capacity: options.requestsPer5s ?? Math.floor(this.limits.publishedPer5s * 0.8),
+            windowMs: 5_000,
+            ...(options.budgetTimer ? { timer: options.budgetTimer } : {}),
+          })
         : null;
   }
 
@@ -172,8 +176,7 @@ export class CcxtMarketData implements MarketData, HistorySource {
     return withRetry(
       {
         ...this.options.retry,
-        onRetry: (error, attempt, delayMs) =>
-          this.options.log.warn('exchange call retried', { what, code: error.code, attempt, delayMs }),
+        onRetry: (error, attempt, delayMs) => this.options.log.warn('exchange call retried', { what, code: error.code, attempt, delayMs }),
       },
       async () => {
         const ex = await this.exchange();
@@ -412,9 +415,7 @@ export class CcxtMarketData implements MarketData, HistorySource {
     const ex = await this.exchange();
     if (!ex.has['fetchOpenInterestHistory']) return [];
     const limit = Math.max(1, Math.min(200, Math.trunc(hours)));
-    const rows = await this.call(`fetching the ${info.symbol} open interest`, (e) =>
-      e.fetchOpenInterestHistory(info.symbol, '1h', undefined, limit),
-    );
+    const rows = await this.call(`fetching the ${info.symbol} open interest`, (e) => e.fetchOpenInterestHistory(info.symbol, '1h', undefined, limit));
     return rows
       .map((r) => ({
         time: finiteOrNull(r.timestamp) ?? NaN,

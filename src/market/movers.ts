@@ -67,10 +67,7 @@ export function rankMovers(tickers: readonly Ticker[], markets: readonly MarketI
 }
 
 /** One bulk tickers call (the market list is cached by the adapter), ranked, cut to `limit`. */
-export async function findMovers(
-  deps: Pick<Deps, 'market'>,
-  options: { thresholdPct: number; limit: number; minTurnoverUsd?: number },
-): Promise<MoverScan> {
+export async function findMovers(deps: Pick<Deps, 'market'>, options: { thresholdPct: number; limit: number; minTurnoverUsd?: number }): Promise<MoverScan> {
   const [markets, tickers] = await Promise.all([deps.market.markets(), deps.market.tickers()]);
   const { tradable, movers } = rankMovers(tickers, markets, { thresholdPct: options.thresholdPct, minTurnoverUsd: options.minTurnoverUsd ?? 0 });
   return { scanned: tickers.length, tradable, items: movers.slice(0, options.limit), hasMore: movers.length > options.limit };

@@ -103,13 +103,7 @@ function compact(c: Candle): CompactCandle {
 }
 
 /** A summary over `lookback` closed candles plus the latest `show` of them and the forming one. */
-export async function getCandleReport(
-  deps: Pick<Deps, 'market'>,
-  symbol: string,
-  timeframe: Timeframe,
-  lookback: number,
-  show: number,
-): Promise<CandleReport> {
+export async function getCandleReport(deps: Pick<Deps, 'market'>, symbol: string, timeframe: Timeframe, lookback: number, show: number): Promise<CandleReport> {
   const series = await deps.market.candles(symbol, timeframe, { limit: lookback, includeForming: true });
   const forming = series.forming ? series.candles.at(-1)! : null;
   const closed = series.forming ? series.candles.slice(0, -1) : series.candles;

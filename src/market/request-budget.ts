@@ -158,7 +158,8 @@ export class RequestBudget {
     if (!b) return null;
     const now = this.timer.now();
     const retryAt = new Date(b.until).toISOString();
-    const why = b.reason === '403' ? 'blocked our IP for too many requests (HTTP 403)' : `rate-limited us (${b.reason === '429' ? 'HTTP 429' : `retCode ${b.reason}`})`;
+    const why =
+      b.reason === '403' ? 'blocked our IP for too many requests (HTTP 403)' : `rate-limited us (${b.reason === '429' ? 'HTTP 429' : `retCode ${b.reason}`})`;
     return new AppError('RATE_LIMITED', `The exchange ${why}; no request is sent before ${retryAt}`, {
       hint: `retry after ${retryAt}`,
       details: { retryAt, retryAfterMs: Math.max(0, b.until - now), reason: b.reason },

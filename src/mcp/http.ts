@@ -58,7 +58,9 @@ export async function serveHttp(deps: Deps, options: HttpOptions): Promise<HttpH
   // the configured hosts: `name` matches it on any port, `name:port` only on that port.
   const listed = (options.allowedHosts ?? []).map((h) => h.trim().toLowerCase()).filter(Boolean);
   const hostAllowed = (header: string): boolean => {
-    const own = new Set(['127.0.0.1', 'localhost', '[::1]', options.host.includes(':') ? `[${options.host}]` : options.host].map((h) => `${h}:${port}`.toLowerCase()));
+    const own = new Set(
+      ['127.0.0.1', 'localhost', '[::1]', options.host.includes(':') ? `[${options.host}]` : options.host].map((h) => `${h}:${port}`.toLowerCase()),
+    );
     if (own.has(header)) return true;
     const name = header.replace(/:\d+$/, '');
     return listed.some((entry) => entry === header || (!/:\d+$/.test(entry) && entry === name));
@@ -101,7 +103,8 @@ export async function serveHttp(deps: Deps, options: HttpOptions): Promise<HttpH
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const host = (req.headers.host ?? '').toLowerCase();
-    if (!hostAllowed(host)) return reject(res, 403, 'FORBIDDEN', 'Host header not allowed (CCTRADER_HTTP_ALLOWED_HOSTS lists the names served beyond loopback)');
+    if (!hostAllowed(host))
+      return reject(res, 403, 'FORBIDDEN', 'Host header not allowed (CCTRADER_HTTP_ALLOWED_HOSTS lists the names served beyond loopback)');
     const origin = req.headers.origin;
     if (origin !== undefined && !originAllowed(origin)) {
       return reject(res, 403, 'FORBIDDEN', 'Origin not allowed (CCTRADER_HTTP_ALLOWED_ORIGINS lists the browser origins allowed)');

@@ -53,7 +53,11 @@ function jsonSchema(schema: z.ZodObject, io: 'input' | 'output'): Tool['inputSch
   // on every tool would only cost tokens.
   // String length bounds guard the server against oversized input; they tell a model nothing it
   // needs, so they stay in the zod schema and out of the listing.
-  const { $schema: _drop, additionalProperties: _strict, ...rest } = z.toJSONSchema(schema, {
+  const {
+    $schema: _drop,
+    additionalProperties: _strict,
+    ...rest
+  } = z.toJSONSchema(schema, {
     io,
     unrepresentable: 'any',
     override: ({ jsonSchema: node }) => {

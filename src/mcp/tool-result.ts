@@ -24,7 +24,13 @@ export function okResult(value: Record<string, unknown>, redact: (s: string) => 
  * `CODE: message. Hint: ...`. A failure with a known cause (a locked database file, a network
  * failure) gets its code; anything else becomes INTERNAL with a reference, the stack in the log.
  */
-export function errorResult(error: unknown, tool: string, log: Logger, redact: (s: string) => string, context: { dbPath?: string | undefined } = {}): ToolResult {
+export function errorResult(
+  error: unknown,
+  tool: string,
+  log: Logger,
+  redact: (s: string) => string,
+  context: { dbPath?: string | undefined } = {},
+): ToolResult {
   let appError: AppError;
   const known = toAppError(error, context);
   if (known.code !== 'INTERNAL') {

@@ -266,12 +266,7 @@ export async function llmCostForPeriod(
   const from = options.from ?? 0;
   const [ledger, signals] = await Promise.all([
     db.selectFrom('token_usage').select(['provider', 'cost_usd']).where('created_at', '>=', from).execute(),
-    db
-      .selectFrom('movers_signals')
-      .select(['status'])
-      .where('portfolio_id', '=', options.portfolioId)
-      .where('created_at', '>=', from)
-      .execute(),
+    db.selectFrom('movers_signals').select(['status']).where('portfolio_id', '=', options.portfolioId).where('created_at', '>=', from).execute(),
   ]);
   let spent = ZERO;
   const byProvider = new Map<string, Dec>();

@@ -82,11 +82,7 @@ function worse(direction: Direction, a: Dec | null, b: Dec): Dec {
  * Walk closed candles (ascending) from a state; stops at the first candle that decides the signal.
  * Returns the new state, the decision if any, and how many candles were consumed.
  */
-export function walkCandles(
-  l: OutcomeLevels,
-  start: PathState,
-  candles: readonly Candle[],
-): { state: PathState; decision: PathDecision | null; read: number } {
+export function walkCandles(l: OutcomeLevels, start: PathState, candles: readonly Candle[]): { state: PathState; decision: PathDecision | null; read: number } {
   const { direction } = l;
   let { best, worst, lastClose } = start;
   let read = 0;

@@ -103,7 +103,13 @@ export async function getPnlReport(deps: Deps, options: PnlReportOptions = {}): 
 
   const [symbolRows, balanceRows, before, snap] = await Promise.all([
     symbolTotals(deps.db, id, fromDay ?? 0),
-    deps.db.selectFrom('paper_balance_daily').selectAll().where('portfolio_id', '=', id).where('day', '>=', fromDay ?? 0).orderBy('day').execute(),
+    deps.db
+      .selectFrom('paper_balance_daily')
+      .selectAll()
+      .where('portfolio_id', '=', id)
+      .where('day', '>=', fromDay ?? 0)
+      .orderBy('day')
+      .execute(),
     fromDay === null ? Promise.resolve(ZERO) : sumBefore(deps.db, id, fromDay),
     loadSnapshot(deps.db, id, evaluation?.marks ?? new Map(), new Set(evaluation?.stale.map((s) => s.positionId))),
   ]);

@@ -99,7 +99,11 @@ function summary(row: Pick<PortfolioRow, 'name' | 'starting_balance' | 'cash' | 
  * Start a portfolio over: every position and trade is deleted and cash set to the starting
  * balance (the same one unless a new one is given). Signals stay, as the record of what was proposed.
  */
-export async function resetPortfolio(deps: Pick<Deps, 'db' | 'clock'>, name: string, balance?: number): Promise<PortfolioSummary & { deletedPositions: number; deletedTrades: number }> {
+export async function resetPortfolio(
+  deps: Pick<Deps, 'db' | 'clock'>,
+  name: string,
+  balance?: number,
+): Promise<PortfolioSummary & { deletedPositions: number; deletedTrades: number }> {
   checkPortfolioName(name);
   const found = await findPortfolio(deps.db, name);
   if (!found) throw new AppError('NOT_FOUND', `No portfolio named ${name}`, { hint: 'list them with `cctrader portfolio list`' });

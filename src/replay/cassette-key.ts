@@ -77,7 +77,14 @@ function walk(value: unknown, text: boolean): Json | undefined {
     for (const item of value) {
       const n = walk(item, text);
       // A text block that held nothing but a removed reminder goes with it.
-      const emptied = isRecord(item) && item.type === 'text' && typeof item.text === 'string' && item.text.trim() !== '' && isRecord(n) && typeof n.text === 'string' && n.text.trim() === '';
+      const emptied =
+        isRecord(item) &&
+        item.type === 'text' &&
+        typeof item.text === 'string' &&
+        item.text.trim() !== '' &&
+        isRecord(n) &&
+        typeof n.text === 'string' &&
+        n.text.trim() === '';
       if (n !== undefined && !emptied) out.push(n);
     }
     return out;
@@ -119,7 +126,9 @@ export function canonicalJson(value: Json): string {
 
 /** The cassette key of a Messages API request body (parsed JSON): 64 hex digits. */
 export function requestKey(body: unknown): string {
-  return createHash('sha256').update(canonicalJson(normaliseRequest(body))).digest('hex');
+  return createHash('sha256')
+    .update(canonicalJson(normaliseRequest(body)))
+    .digest('hex');
 }
 
 /** What a cassette entry says about its request, for a human reading the file or a miss. */

@@ -130,10 +130,14 @@ function parseDocument(text: string, file: string): CassetteEntry[] {
   const doc = documentSchema.safeParse(json);
   if (!doc.success) throw new AppError('INVALID_INPUT', `${file} is not a cctrader cassette`, { hint: 'pass the file a replay wrote with --cassette' });
   if (doc.data.version !== CASSETTE_VERSION || doc.data.keyVersion !== KEY_VERSION) {
-    throw new AppError('CONFIG', `The cassette ${file} is format ${doc.data.version}, key version ${doc.data.keyVersion}; this cctrader reads format ${CASSETTE_VERSION}, key version ${KEY_VERSION}`, {
-      hint: 'record the replay again into a new cassette',
-      details: { version: doc.data.version, keyVersion: doc.data.keyVersion },
-    });
+    throw new AppError(
+      'CONFIG',
+      `The cassette ${file} is format ${doc.data.version}, key version ${doc.data.keyVersion}; this cctrader reads format ${CASSETTE_VERSION}, key version ${KEY_VERSION}`,
+      {
+        hint: 'record the replay again into a new cassette',
+        details: { version: doc.data.version, keyVersion: doc.data.keyVersion },
+      },
+    );
   }
   return doc.data.entries.map((e, i) => parseEntry(e, file, `entry ${i + 1}`));
 }
@@ -215,7 +219,13 @@ export class CassetteStore {
   /** Writes the whole cassette atomically (temp file, rename), then drops the journal. */
   async save(): Promise<void> {
     await this.journalWrites;
-    const doc: CassetteDocument = { format: CASSETTE_FORMAT, version: CASSETTE_VERSION, keyVersion: KEY_VERSION, about: ABOUT, entries: [...this.byKey.values()] };
+    const doc: CassetteDocument = {
+      format: CASSETTE_FORMAT,
+      version: CASSETTE_VERSION,
+      keyVersion: KEY_VERSION,
+      about: ABOUT,
+      entries: [...this.byKey.values()],
+    };
     const saving = this.unsaved;
     const tmp = `${this.file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     await mkdir(dirname(this.file), { recursive: true });

@@ -131,7 +131,20 @@ export interface CassetteRecorder {
 
 const NO_TOKENS: TokenCounts = { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
 /** Never forwarded: hop-by-hop, recomputed, or the recorder's own business. */
-const HOP_BY_HOP = new Set(['host', 'connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'content-length', 'accept-encoding', 'expect']);
+const HOP_BY_HOP = new Set([
+  'host',
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authorization',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'content-length',
+  'accept-encoding',
+  'expect',
+]);
 /** Response headers a cassette entry keeps. */
 const KEPT_HEADERS = ['content-type', 'request-id'];
 
@@ -172,7 +185,12 @@ function sendError(res: ServerResponse, status: number, type: string, message: s
     return;
   }
   const body = errorEnvelope(type, message, errorCode);
-  res.writeHead(status, { 'content-type': 'application/json', 'x-should-retry': retry ? 'true' : 'false', 'request-id': 'req_cassette_recorder', 'content-length': String(Buffer.byteLength(body)) });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'x-should-retry': retry ? 'true' : 'false',
+    'request-id': 'req_cassette_recorder',
+    'content-length': String(Buffer.byteLength(body)),
+  });
   res.end(body);
 }
 
@@ -253,7 +271,14 @@ class Recorder implements CassetteRecorder {
     await stopped;
     if (this.store.dirty) await this.store.save();
     const s = this.stats();
-    this.log.info('cassette closed', { file: basename(this.file), entries: s.entries, hits: s.hits, misses: s.misses, recorded: s.recorded, spentUsd: s.spentUsd });
+    this.log.info('cassette closed', {
+      file: basename(this.file),
+      entries: s.entries,
+      hits: s.hits,
+      misses: s.misses,
+      recorded: s.recorded,
+      spentUsd: s.spentUsd,
+    });
   }
 
   private track(req: IncomingMessage, res: ServerResponse): void {
@@ -268,7 +293,13 @@ class Recorder implements CassetteRecorder {
   private note(request: Omit<CassetteRequest, 'model' | 'messageId' | 'tokens' | 'costUsd'> & Partial<CassetteRequest>): void {
     const full: CassetteRequest = { model: null, messageId: null, tokens: NO_TOKENS, costUsd: '0', ...request };
     this.requests.push(full);
-    this.log.debug('model request', { outcome: full.outcome, route: full.route, key: full.key?.slice(0, 12) ?? null, status: full.status, costUsd: full.costUsd });
+    this.log.debug('model request', {
+      outcome: full.outcome,
+      route: full.route,
+      key: full.key?.slice(0, 12) ?? null,
+      status: full.status,
+      costUsd: full.costUsd,
+    });
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -304,7 +335,17 @@ class Recorder implements CassetteRecorder {
   private replay(res: ServerResponse, entry: CassetteEntry, route: string): void {
     const bytes = decodeBody(entry);
     const costUsd = priceTokens(entry.usage, this.options.prices).toFixed();
-    this.note({ outcome: 'hit', route, key: entry.key, request: entry.request, status: entry.response.status, model: entry.model, messageId: entry.messageId, tokens: entry.usage, costUsd });
+    this.note({
+      outcome: 'hit',
+      route,
+      key: entry.key,
+      request: entry.request,
+      status: entry.response.status,
+      model: entry.model,
+      messageId: entry.messageId,
+      tokens: entry.usage,
+      costUsd,
+    });
     res.writeHead(entry.response.status, { ...entry.response.headers, 'content-length': String(bytes.length), 'x-cassette': 'hit' });
     res.end(bytes);
   }
@@ -322,7 +363,13 @@ class Recorder implements CassetteRecorder {
   }
 
   /** Sends the request upstream and streams the answer back; stores a whole 2xx message. */
-  private async forward(req: IncomingMessage, res: ServerResponse, body: Buffer, about: Pick<CassetteRequest, 'route' | 'key' | 'request'>, isOther = false): Promise<void> {
+  private async forward(
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: Buffer,
+    about: Pick<CassetteRequest, 'route' | 'key' | 'request'>,
+    isOther = false,
+  ): Promise<void> {
     const abort = new AbortController();
     this.aborts.add(abort);
     res.on('close', () => {

@@ -51,7 +51,10 @@ export class ClaudeReplayAnalyst implements Analyst {
     const now = live.clock.now();
     const today = await spentSince(live.db, utcDayStart(now));
     if (today.gte(live.config.DAILY_BUDGET_USD)) {
-      return this.skipped('BUDGET_EXCEEDED', `the daily LLM spend cap DAILY_BUDGET_USD $${live.config.DAILY_BUDGET_USD} is reached; analyses resume at ${new Date(utcDayStart(now) + DAY_MS).toISOString()}`);
+      return this.skipped(
+        'BUDGET_EXCEEDED',
+        `the daily LLM spend cap DAILY_BUDGET_USD $${live.config.DAILY_BUDGET_USD} is reached; analyses resume at ${new Date(utcDayStart(now) + DAY_MS).toISOString()}`,
+      );
     }
     const mark = recorder.mark();
     const result = await this.o.inner.analyse(task);
@@ -77,7 +80,12 @@ export class ClaudeReplayAnalyst implements Analyst {
     }
     if (delta.misses > 0) {
       this.missedAnalyses += 1;
-      return { ...result, outcome: 'error', code: 'CASSETTE_MISS', reason: 'a model request of this analysis is not in the cassette (the prompt or a tool answer changed); re-run with --record to add it' };
+      return {
+        ...result,
+        outcome: 'error',
+        code: 'CASSETTE_MISS',
+        reason: 'a model request of this analysis is not in the cassette (the prompt or a tool answer changed); re-run with --record to add it',
+      };
     }
     return result;
   }

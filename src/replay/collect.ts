@@ -42,7 +42,19 @@ const bump = (map: Record<string, number>, key: string, n = 1): void => {
 /** The scan cycles of a replay, summed: analyses, signals, outcomes, and the codes of rejections, skips and errors. */
 export async function collectCycles(db: Kysely<DB>): Promise<Record<string, number | Record<string, number>>> {
   const cycles = await db.selectFrom('scan_cycles').selectAll().execute();
-  const totals = { cycles: cycles.length, movers: 0, analysed: 0, signals: 0, executed: 0, rejected: 0, recorded: 0, noSignal: 0, errors: 0, skipped: 0, positionsClosed: 0 };
+  const totals = {
+    cycles: cycles.length,
+    movers: 0,
+    analysed: 0,
+    signals: 0,
+    executed: 0,
+    rejected: 0,
+    recorded: 0,
+    noSignal: 0,
+    errors: 0,
+    skipped: 0,
+    positionsClosed: 0,
+  };
   const rejectedByCode: Record<string, number> = {};
   const errorsByCode: Record<string, number> = {};
   for (const c of cycles) {

@@ -80,7 +80,7 @@ export interface HistoryFetchOptions {
 function pagesOf(missing: readonly Range[], step: number, rows: number): Range[] {
   const out: Range[] = [];
   for (const r of missing) {
-    for (let cursor = r.from; cursor < r.to; ) {
+    for (let cursor = r.from; cursor < r.to;) {
       const end = Math.min(r.to, cursor + rows * step);
       out.push({ from: cursor, to: end });
       cursor = end;

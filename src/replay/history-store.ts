@@ -75,21 +75,40 @@ export async function storePage(
       );
     }
     if (rows.funding?.length) {
-      await insertBatched(rows.funding, (b) => tx.insertInto('history_funding').values(b.map((f) => ({ symbol, time: f.time, rate: f.rate }))).onConflict((oc) => oc.doNothing()).execute());
+      await insertBatched(rows.funding, (b) =>
+        tx
+          .insertInto('history_funding')
+          .values(b.map((f) => ({ symbol, time: f.time, rate: f.rate })))
+          .onConflict((oc) => oc.doNothing())
+          .execute(),
+      );
     }
     if (rows.openInterest?.length) {
       await insertBatched(rows.openInterest, (b) =>
-        tx.insertInto('history_open_interest').values(b.map((p) => ({ symbol, time: p.time, amount: p.amount, value: p.value }))).onConflict((oc) => oc.doNothing()).execute(),
+        tx
+          .insertInto('history_open_interest')
+          .values(b.map((p) => ({ symbol, time: p.time, amount: p.amount, value: p.value })))
+          .onConflict((oc) => oc.doNothing())
+          .execute(),
       );
     }
     if (rows.longShort?.length) {
-      await insertBatched(rows.longShort, (b) => tx.insertInto('history_long_short').values(b.map((p) => ({ symbol, time: p.time, long_share: p.longShare }))).onConflict((oc) => oc.doNothing()).execute());
+      await insertBatched(rows.longShort, (b) =>
+        tx
+          .insertInto('history_long_short')
+          .values(b.map((p) => ({ symbol, time: p.time, long_share: p.longShare })))
+          .onConflict((oc) => oc.doNothing())
+          .execute(),
+      );
     }
     // Coverage is kept merged: one row per contiguous range.
     const existing = await tx.selectFrom('history_coverage').select(['from_ms', 'to_ms']).where('symbol', '=', symbol).where('kind', '=', kind).execute();
     const merged = mergeRanges([...existing.map((r) => ({ from: r.from_ms, to: r.to_ms })), range]);
     await tx.deleteFrom('history_coverage').where('symbol', '=', symbol).where('kind', '=', kind).execute();
-    await tx.insertInto('history_coverage').values(merged.map((r) => ({ symbol, kind, from_ms: r.from, to_ms: r.to }))).execute();
+    await tx
+      .insertInto('history_coverage')
+      .values(merged.map((r) => ({ symbol, kind, from_ms: r.from, to_ms: r.to })))
+      .execute();
   });
 }
 
@@ -124,14 +143,35 @@ export async function loadCandles(db: Kysely<DB>, symbol: string, timeframe: Tim
 }
 
 export async function loadFunding(db: Kysely<DB>, symbol: string, from: number, to: number): Promise<FundingPoint[]> {
-  return db.selectFrom('history_funding').select(['time', 'rate']).where('symbol', '=', symbol).where('time', '>=', from).where('time', '<', to).orderBy('time').execute();
+  return db
+    .selectFrom('history_funding')
+    .select(['time', 'rate'])
+    .where('symbol', '=', symbol)
+    .where('time', '>=', from)
+    .where('time', '<', to)
+    .orderBy('time')
+    .execute();
 }
 
 export async function loadOpenInterest(db: Kysely<DB>, symbol: string, from: number, to: number): Promise<OpenInterestPoint[]> {
-  return db.selectFrom('history_open_interest').select(['time', 'amount', 'value']).where('symbol', '=', symbol).where('time', '>=', from).where('time', '<', to).orderBy('time').execute();
+  return db
+    .selectFrom('history_open_interest')
+    .select(['time', 'amount', 'value'])
+    .where('symbol', '=', symbol)
+    .where('time', '>=', from)
+    .where('time', '<', to)
+    .orderBy('time')
+    .execute();
 }
 
 export async function loadLongShort(db: Kysely<DB>, symbol: string, from: number, to: number): Promise<LongShortRatio[]> {
-  const rows = await db.selectFrom('history_long_short').select(['time', 'long_share']).where('symbol', '=', symbol).where('time', '>=', from).where('time', '<', to).orderBy('time').execute();
+  const rows = await db
+    .selectFrom('history_long_short')
+    .select(['time', 'long_share'])
+    .where('symbol', '=', symbol)
+    .where('time', '>=', from)
+    .where('time', '<', to)
+    .orderBy('time')
+    .execute();
   return rows.map((r) => ({ time: r.time, longShare: r.long_share, ratio: r.long_share / (1 - r.long_share) }));
 }

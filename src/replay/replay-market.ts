@@ -59,7 +59,10 @@ export class ReplayMarketData implements MarketData {
     private readonly options: ReplayMarketOptions,
   ) {
     this.exchangeId = options.exchangeId;
-    this.index = new SymbolIndex([...data.values()].map((h) => h.info), 'swap');
+    this.index = new SymbolIndex(
+      [...data.values()].map((h) => h.info),
+      'swap',
+    );
   }
 
   private history(symbol: string): SymbolHistory {
@@ -90,14 +93,20 @@ export class ReplayMarketData implements MarketData {
       const t = this.quote(h);
       if (t) out.push(t);
     }
-    if (out.length === 0) throw new AppError('INSUFFICIENT_DATA', `No market history at ${new Date(this.clock.now()).toISOString()}`, { hint: 'run `cctrader history fetch` for the window' });
+    if (out.length === 0)
+      throw new AppError('INSUFFICIENT_DATA', `No market history at ${new Date(this.clock.now()).toISOString()}`, {
+        hint: 'run `cctrader history fetch` for the window',
+      });
     return out;
   }
 
   async ticker(symbol: string): Promise<Ticker> {
     const h = this.history(symbol);
     const t = this.quote(h);
-    if (!t) throw new AppError('INSUFFICIENT_DATA', `No ${h.info.symbol} history at ${new Date(this.clock.now()).toISOString()}`, { hint: 'the history has a gap here, or the market had not opened yet' });
+    if (!t)
+      throw new AppError('INSUFFICIENT_DATA', `No ${h.info.symbol} history at ${new Date(this.clock.now()).toISOString()}`, {
+        hint: 'the history has a gap here, or the market had not opened yet',
+      });
     return t;
   }
 
@@ -245,7 +254,12 @@ export class ReplayMarketData implements MarketData {
     const i = lastAtOrBefore(times, now);
     if (i < 0) return null;
     const interval = i > 0 ? times[i]! - times[i - 1]! : 8 * 3_600_000;
-    return { symbol: h.info.symbol, rate: h.funding[i]!.rate, nextFundingTime: times[i]! + interval * Math.max(1, Math.ceil((now - times[i]! + 1) / interval)), intervalHours: interval / 3_600_000 };
+    return {
+      symbol: h.info.symbol,
+      rate: h.funding[i]!.rate,
+      nextFundingTime: times[i]! + interval * Math.max(1, Math.ceil((now - times[i]! + 1) / interval)),
+      intervalHours: interval / 3_600_000,
+    };
   }
 
   async fundingRate(symbol: string): Promise<FundingRate | null> {
@@ -281,7 +295,8 @@ function roundTick(price: number, tick: number): number {
 
 function sliceSeries(s: Series, start: number, end: number): Candle[] {
   const out: Candle[] = [];
-  for (let k = start; k <= end; k++) out.push({ time: s.time[k]!, open: s.open[k]!, high: s.high[k]!, low: s.low[k]!, close: s.close[k]!, volume: s.volume[k]! });
+  for (let k = start; k <= end; k++)
+    out.push({ time: s.time[k]!, open: s.open[k]!, high: s.high[k]!, low: s.low[k]!, close: s.close[k]!, volume: s.volume[k]! });
   return out;
 }
 

@@ -172,7 +172,9 @@ export function timeInMarket(trades: readonly ReplayTrade[], from: number, to: n
   return to > from ? r2((covered / (to - from)) * 100) : 0;
 }
 
-function tradeStats(trades: readonly ReplayTrade[]): Pick<ReplayReport['performance'], 'profitFactor' | 'winRate' | 'expectancyR' | 'trades' | 'wins' | 'losses' | 'openAtEnd'> {
+function tradeStats(
+  trades: readonly ReplayTrade[],
+): Pick<ReplayReport['performance'], 'profitFactor' | 'winRate' | 'expectancyR' | 'trades' | 'wins' | 'losses' | 'openAtEnd'> {
   const closed = trades.filter((t) => t.realizedPnl !== null);
   const wins = closed.filter((t) => t.realizedPnl! > 0);
   const grossWin = wins.reduce((a, t) => a + t.realizedPnl!, 0);
@@ -197,7 +199,13 @@ export function buildReport(input: ReplayReportInput): ReplayReport {
     createdAt: iso(input.createdAt),
     durationMs: input.durationMs,
     status: input.status,
-    window: { from: iso(input.window.from), to: iso(input.window.to), every: formatEvery(input.window.everyMs), steps: input.window.steps, stepsRun: input.window.stepsRun },
+    window: {
+      from: iso(input.window.from),
+      to: iso(input.window.to),
+      every: formatEvery(input.window.everyMs),
+      steps: input.window.steps,
+      stepsRun: input.window.stepsRun,
+    },
     analyst: input.analyst,
     symbols: input.symbols,
     settings: input.settings,

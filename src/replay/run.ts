@@ -145,9 +145,19 @@ export async function runReplay(ctx: ReplayContext, req: ReplayRequest): Promise
   const started = ctx.live.clock.now();
   const steps = validate(req, started);
   const markets = await replayUniverse(ctx.live, req.symbols);
-  const history = await fetchHistory(ctx.live.db, ctx.history, { symbols: markets, from: req.from, to: req.to, now: started, onProgress: ctx.onHistory, signal: ctx.signal });
+  const history = await fetchHistory(ctx.live.db, ctx.history, {
+    symbols: markets,
+    from: req.from,
+    to: req.to,
+    now: started,
+    onProgress: ctx.onHistory,
+    signal: ctx.signal,
+  });
   const data = await loadHistory(ctx.live.db, markets, req.from, req.to);
-  const id = `replay-${new Date(started).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${ID()}`;
+  const id = `replay-${new Date(started)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')}-${ID()}`;
   const dbPath = ctx.dataDir ? join(ctx.dataDir, 'replays', `${id}.db`) : ':memory:';
   if (ctx.dataDir) mkdirSync(join(ctx.dataDir, 'replays'), { recursive: true });
   const params = { ...req, symbols: markets.map((m) => m.symbol), steps };
@@ -218,7 +228,14 @@ async function stepThrough(ctx: ReplayContext, req: ReplayRequest, deps: Deps, c
     stepsRun += 1;
     equity.push({ t, equity: await equityAt(deps.db, portfolio.id) });
     const elapsedMs = performance.now() - wall0;
-    ctx.onProgress?.({ done: stepsRun, total: steps, at: new Date(t).toISOString(), equity: equity.at(-1)!.equity, elapsedMs, etaMs: (elapsedMs / stepsRun) * (steps - stepsRun) });
+    ctx.onProgress?.({
+      done: stepsRun,
+      total: steps,
+      at: new Date(t).toISOString(),
+      equity: equity.at(-1)!.equity,
+      elapsedMs,
+      etaMs: (elapsedMs / stepsRun) * (steps - stepsRun),
+    });
   }
   // The window's end: whatever fell due after the last step is booked, and the positions marked, at `to`.
   const last = req.from + (steps - 1) * req.everyMs;
@@ -296,7 +313,18 @@ async function reportOf(ctx: ReplayContext, req: ReplayRequest, deps: Deps, cloc
       avgR: scorecard.totals.avgR,
       byConfidence: scorecard.byConfidence.map((b) => ({ key: b.key, signals: b.signals, decided: b.decided, hitRate: b.hitRate, avgR: b.avgR })),
     },
-    llm: { ...p.llm, rerunCostUsd: p.llm.cassetteMisses > 0 || (p.llm.requests > 0 && p.llm.cassette === null) ? p.llm.recordedUsd + p.llm.wouldHaveCostUsd : 0 },
-    warnings: replayWarnings({ analyst: req.analyst, to: req.to, symbolsGiven: Boolean(req.symbols?.length), gaps: p.history.gaps, model: config.CLAUDE_MODEL, cutoff: config.CLAUDE_TRAINING_CUTOFF, llm: p.llm }),
+    llm: {
+      ...p.llm,
+      rerunCostUsd: p.llm.cassetteMisses > 0 || (p.llm.requests > 0 && p.llm.cassette === null) ? p.llm.recordedUsd + p.llm.wouldHaveCostUsd : 0,
+    },
+    warnings: replayWarnings({
+      analyst: req.analyst,
+      to: req.to,
+      symbolsGiven: Boolean(req.symbols?.length),
+      gaps: p.history.gaps,
+      model: config.CLAUDE_MODEL,
+      cutoff: config.CLAUDE_TRAINING_CUTOFF,
+      llm: p.llm,
+    }),
   });
 }

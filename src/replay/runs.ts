@@ -23,11 +23,24 @@ export async function insertRun(
 ): Promise<void> {
   await db
     .insertInto('replay_runs')
-    .values({ id: row.id, created_at: row.createdAt, status: 'running', analyst: row.analyst, from_ms: row.from, to_ms: row.to, params: JSON.stringify(row.params), db_path: row.dbPath })
+    .values({
+      id: row.id,
+      created_at: row.createdAt,
+      status: 'running',
+      analyst: row.analyst,
+      from_ms: row.from,
+      to_ms: row.to,
+      params: JSON.stringify(row.params),
+      db_path: row.dbPath,
+    })
     .execute();
 }
 
-export async function finishRun(db: Kysely<DB>, id: string, end: { status: ReplayRunsTable['status']; finishedAt: number; report: ReplayReport | null; error: string | null }): Promise<void> {
+export async function finishRun(
+  db: Kysely<DB>,
+  id: string,
+  end: { status: ReplayRunsTable['status']; finishedAt: number; report: ReplayReport | null; error: string | null },
+): Promise<void> {
   await db
     .updateTable('replay_runs')
     .set({ status: end.status, finished_at: end.finishedAt, report: end.report ? JSON.stringify(end.report) : null, error: end.error })
@@ -59,7 +72,11 @@ export async function loadReport(db: Kysely<DB>, id?: string): Promise<ReplayRep
   let q = db.selectFrom('replay_runs').select(['id', 'report', 'status']);
   q = id ? q.where('id', '=', id) : q.where('report', 'is not', null).orderBy('created_at', 'desc').limit(1);
   const row = await q.executeTakeFirst();
-  if (!row) throw new AppError('NOT_FOUND', id ? `No replay ${id}` : 'No finished replay yet', { hint: id ? '`cctrader replay list` shows the replays' : 'run `cctrader replay --from ... --to ...`' });
-  if (!row.report) throw new AppError('NOT_FOUND', `Replay ${row.id} has no report (${row.status})`, { hint: 'it is still running, or it failed before its report' });
+  if (!row)
+    throw new AppError('NOT_FOUND', id ? `No replay ${id}` : 'No finished replay yet', {
+      hint: id ? '`cctrader replay list` shows the replays' : 'run `cctrader replay --from ... --to ...`',
+    });
+  if (!row.report)
+    throw new AppError('NOT_FOUND', `Replay ${row.id} has no report (${row.status})`, { hint: 'it is still running, or it failed before its report' });
   return JSON.parse(row.report) as ReplayReport;
 }

@@ -30,8 +30,12 @@ export function replayWarnings(w: {
   if (w.analyst === 'claude') {
     const cutoff = trainingCutoff(w.model, w.cutoff);
     if (cutoff === null) out.push(`the training cutoff of ${w.model} is not known (set CLAUDE_TRAINING_CUTOFF): the model may remember this period`);
-    else if (w.to <= Date.parse(`${cutoff}T23:59:59Z`)) out.push(`the window ends before ${w.model}'s training cutoff (${cutoff}): the model may remember what happened, so its results here flatter it`);
-    if (w.llm.cassetteMisses > 0) out.push(`${w.llm.cassetteMisses} model request(s) were not in the cassette: those analyses failed with CASSETTE_MISS (re-run with --record to add them)`);
+    else if (w.to <= Date.parse(`${cutoff}T23:59:59Z`))
+      out.push(`the window ends before ${w.model}'s training cutoff (${cutoff}): the model may remember what happened, so its results here flatter it`);
+    if (w.llm.cassetteMisses > 0)
+      out.push(
+        `${w.llm.cassetteMisses} model request(s) were not in the cassette: those analyses failed with CASSETTE_MISS (re-run with --record to add them)`,
+      );
   }
   out.push('news sentiment is off in a replay (news has no point-in-time history); exchange positioning works from history');
   if (!w.symbolsGiven) out.push("the symbols are today's most traded listings: coins delisted since are missing (survivorship bias)");

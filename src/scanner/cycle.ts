@@ -102,7 +102,10 @@ export interface CycleResult extends CycleReport {
 }
 
 export function newCycleId(now: number): string {
-  const stamp = new Date(now).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = new Date(now)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return `scan-${stamp}-${randomBytes(2).toString('hex')}`;
 }
 
@@ -148,7 +151,16 @@ function updateFrom(result: AnalysisResult, startedAt: number, finishedAt: numbe
   };
   if (result.outcome === 'signal') {
     const g = result.signal;
-    return { ...base, outcome: g.status, code: g.code, reason: g.reason, signalRowId: g.rowId, direction: g.direction, confidence: g.confidence, replayed: g.replayed };
+    return {
+      ...base,
+      outcome: g.status,
+      code: g.code,
+      reason: g.reason,
+      signalRowId: g.rowId,
+      direction: g.direction,
+      confidence: g.confidence,
+      replayed: g.replayed,
+    };
   }
   return {
     ...base,
@@ -183,7 +195,9 @@ async function openCycle(deps: Deps, options: CycleOptions, now: number): Promis
     return { done: { ...(await cycleReport(db, cycleId))!, replayed: true, resumed: false, pausedUntil: null } };
   }
   if (existing?.status === 'running' && now - existing.heartbeat_at < STALE_MS) {
-    throw new AppError('CONFLICT', `Cycle ${cycleId} is running in another process`, { hint: 'wait for it to finish; an interrupted cycle can be resumed a minute after its process ended' });
+    throw new AppError('CONFLICT', `Cycle ${cycleId} is running in another process`, {
+      hint: 'wait for it to finish; an interrupted cycle can be resumed a minute after its process ended',
+    });
   }
   const portfolioName = options.portfolio ?? existing?.portfolio ?? DEFAULT_PORTFOLIO;
   const portfolio = await requirePortfolio(deps, portfolioName);
@@ -196,7 +210,14 @@ async function openCycle(deps: Deps, options: CycleOptions, now: number): Promis
   };
   if (existing) await reopenCycle(db, cycleId, now);
   else await insertCycle(db, { id: cycleId, startedAt: now, analyst: options.analyst.kind, daily, portfolio: portfolio.name, params });
-  return { cycleId, resumed: existing !== undefined, startedAt: existing?.started_at ?? now, portfolio: { id: portfolio.id, name: portfolio.name }, daily, params };
+  return {
+    cycleId,
+    resumed: existing !== undefined,
+    startedAt: existing?.started_at ?? now,
+    portfolio: { id: portfolio.id, name: portfolio.name },
+    daily,
+    params,
+  };
 }
 
 export async function runCycle(deps: Deps, options: CycleOptions): Promise<CycleResult> {
@@ -300,7 +321,12 @@ class CycleRun {
       return stored;
     }
     try {
-      const scan = await scanMovers(this.deps, { limit: params.maxMovers, thresholdPct: params.thresholdPct, minTurnoverUsd: params.minTurnoverUsd, portfolio: this.c.portfolio.name });
+      const scan = await scanMovers(this.deps, {
+        limit: params.maxMovers,
+        thresholdPct: params.thresholdPct,
+        minTurnoverUsd: params.minTurnoverUsd,
+        portfolio: this.c.portfolio.name,
+      });
       const scanParams: CycleParams = { ...params, tradable: scan.tradable, held: scan.held };
       await storeScan(
         db,
@@ -341,7 +367,11 @@ class CycleRun {
   private exchangeBackoff(): boolean {
     const backoff = this.deps.market.requestBudget()?.backoff;
     if (!backoff) return false;
-    this.stopWith('RATE_LIMITED', `the exchange asked the desk to back off (HTTP ${backoff.reason}): no requests until ${backoff.until}`, Date.parse(backoff.until));
+    this.stopWith(
+      'RATE_LIMITED',
+      `the exchange asked the desk to back off (HTTP ${backoff.reason}): no requests until ${backoff.until}`,
+      Date.parse(backoff.until),
+    );
     return true;
   }
 
@@ -355,7 +385,8 @@ class CycleRun {
   /** Whether this mover may be analysed now: the stop request, the halt switch, a stored decision. */
   private async mayStart(row: MoverRow): Promise<boolean> {
     const { options } = this;
-    if (options.stop?.aborted || options.abort?.aborted) this.stopWith('STOPPED', 'stopped on request: the analyses in flight finished, the rest were not started');
+    if (options.stop?.aborted || options.abort?.aborted)
+      this.stopWith('STOPPED', 'stopped on request: the analyses in flight finished, the rest were not started');
     if (this.stopState) return false;
     const halt = await readHalt(this.deps.db);
     if (halt.halted) {

@@ -177,7 +177,15 @@ export async function finishCycle(db: Kysely<DB>, cycleId: string, end: CycleEnd
     for (const d of decided) {
       await tx
         .updateTable('scan_cycle_movers')
-        .set({ outcome: d.status as MoverOutcome, code: d.reason_code, reason: d.reason, signal_row_id: d.id, direction: d.direction, confidence: d.confidence, replayed: 1 })
+        .set({
+          outcome: d.status as MoverOutcome,
+          code: d.reason_code,
+          reason: d.reason,
+          signal_row_id: d.id,
+          direction: d.direction,
+          confidence: d.confidence,
+          replayed: 1,
+        })
         .where('cycle_id', '=', cycleId)
         .where('symbol', '=', d.symbol)
         .execute();

@@ -35,13 +35,18 @@ export class FearGreedSource implements SentimentSource {
       if (name === 'TimeoutError' || name === 'AbortError') {
         throw new AppError('TIMEOUT', `The Fear & Greed index did not answer within ${timeoutMs} ms`, { cause: error, hint: 'retry shortly' });
       }
-      throw new AppError('UPSTREAM_UNAVAILABLE', 'The Fear & Greed index could not be reached', { cause: error, hint: 'check FEAR_GREED_URL, or retry shortly' });
+      throw new AppError('UPSTREAM_UNAVAILABLE', 'The Fear & Greed index could not be reached', {
+        cause: error,
+        hint: 'check FEAR_GREED_URL, or retry shortly',
+      });
     }
     if (!response.ok) {
       await response.body?.cancel().catch(() => {});
       const status = response.status;
-      if (status === 429) throw new AppError('RATE_LIMITED', 'The Fear & Greed index rate-limited the request', { hint: 'retry in a minute', details: { status } });
-      if (status >= 500) throw new AppError('UPSTREAM_UNAVAILABLE', `The Fear & Greed index failed (HTTP ${status})`, { hint: 'retry shortly', details: { status } });
+      if (status === 429)
+        throw new AppError('RATE_LIMITED', 'The Fear & Greed index rate-limited the request', { hint: 'retry in a minute', details: { status } });
+      if (status >= 500)
+        throw new AppError('UPSTREAM_UNAVAILABLE', `The Fear & Greed index failed (HTTP ${status})`, { hint: 'retry shortly', details: { status } });
       throw new AppError('BAD_RESPONSE', `The Fear & Greed index refused the request (HTTP ${status})`, { hint: 'check FEAR_GREED_URL', details: { status } });
     }
     const text = await response.text().catch((error: unknown) => {

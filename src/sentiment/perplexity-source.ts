@@ -87,7 +87,13 @@ function userPrompt(subject: SentimentSubject): string {
   ].join('\n');
 }
 
-const numeric = z.union([z.number(), z.string().regex(/^\s*-?\d+(\.\d+)?\s*$/).transform(Number)]);
+const numeric = z.union([
+  z.number(),
+  z
+    .string()
+    .regex(/^\s*-?\d+(\.\d+)?\s*$/)
+    .transform(Number),
+]);
 
 const responseSchema = z.object({
   id: z.string().max(200).optional(),
@@ -311,13 +317,19 @@ export function translatePerplexityError(error: unknown, timeoutMs: number): App
     });
   }
   if (status === 429) {
-    return new AppError('RATE_LIMITED', 'Perplexity rate-limited the request', { ...opts, hint: 'retry in a minute; answers are cached per coin for SENTIMENT_CACHE_MINUTES' });
+    return new AppError('RATE_LIMITED', 'Perplexity rate-limited the request', {
+      ...opts,
+      hint: 'retry in a minute; answers are cached per coin for SENTIMENT_CACHE_MINUTES',
+    });
   }
   if (status !== undefined && status >= 500) {
     return new AppError('UPSTREAM_UNAVAILABLE', `Perplexity failed (HTTP ${status})`, { ...opts, hint: 'retry later' });
   }
   if (status === 400 || status === 404 || status === 422) {
-    return new AppError('CONFIG', `Perplexity rejected the request (HTTP ${status})`, { ...opts, hint: 'check PERPLEXITY_MODEL (e.g. sonar) and PERPLEXITY_BASE_URL' });
+    return new AppError('CONFIG', `Perplexity rejected the request (HTTP ${status})`, {
+      ...opts,
+      hint: 'check PERPLEXITY_MODEL (e.g. sonar) and PERPLEXITY_BASE_URL',
+    });
   }
   if (status !== undefined) {
     return new AppError('BAD_RESPONSE', `Perplexity answered HTTP ${status}`, { ...opts, hint: 'retry later' });

@@ -62,8 +62,7 @@ export interface PositioningScore {
 
 const signed = (n: number, digits: number) => `${n >= 0 ? '+' : ''}${n.toFixed(digits)}`;
 const clamp = (x: number, lo: number, hi: number) => Math.max(lo, Math.min(hi, x));
-const dirOf = (changePct: number | null, threshold: number) =>
-  changePct === null || Math.abs(changePct) < threshold ? 0 : Math.sign(changePct);
+const dirOf = (changePct: number | null, threshold: number) => (changePct === null || Math.abs(changePct) < threshold ? 0 : Math.sign(changePct));
 const dirWord = (dir: number) => (dir > 0 ? 'price up' : dir < 0 ? 'price down' : 'price flat');
 const round = (x: number | null, digits: number) => (x === null ? null : Number(x.toFixed(digits)));
 

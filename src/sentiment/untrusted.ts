@@ -14,8 +14,7 @@
 
 /** Invisible or layout-changing code points: controls, format (Cf: bidi, zero-width, tags, BOM),
  * private use, surrogates, variation selectors, combining grapheme joiner, Hangul fillers. */
-const INVISIBLE =
-  /[\p{Cc}\p{Cf}\p{Co}\p{Cs}\u034F\u115F\u1160\u17B4\u17B5\u180B-\u180F\u3164\uFE00-\uFE0F\uFFA0\uFFF0-\uFFFB\u{E0100}-\u{E01EF}]/gu;
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Co}\p{Cs}\u034F\u115F\u1160\u17B4\u17B5\u180B-\u180F\u3164\uFE00-\uFE0F\uFFA0\uFFF0-\uFFFB\u{E0100}-\u{E01EF}]/gu;
 /** Anything that separates lines or words, including the Unicode line and paragraph separators. */
 const SPACES = /[\s\u2028\u2029\u00A0\u1680\u2000-\u200A\u202F\u205F\u3000]+/gu;
 
@@ -29,7 +28,12 @@ export function cleanText(raw: unknown, max: number): string {
   s = s.normalize('NFKC').replace(INVISIBLE, '').replace(SPACES, ' ').trim();
   const chars = Array.from(s);
   if (chars.length <= max) return s;
-  return chars.slice(0, Math.max(0, max - 1)).join('').trimEnd() + '…';
+  return (
+    chars
+      .slice(0, Math.max(0, max - 1))
+      .join('')
+      .trimEnd() + '…'
+  );
 }
 
 /** A list of cleaned, non-empty, de-duplicated items, at most `count` of at most `max` chars. */

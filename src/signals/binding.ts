@@ -18,7 +18,11 @@ export interface RunBinding {
 }
 
 /** The signal as the run may submit it, and a note for every model value that was overridden. */
-export async function bindSignal(deps: Pick<Deps, 'market'>, input: SignalInput, binding: RunBinding | undefined): Promise<{ input: SignalInput; note: string | null }> {
+export async function bindSignal(
+  deps: Pick<Deps, 'market'>,
+  input: SignalInput,
+  binding: RunBinding | undefined,
+): Promise<{ input: SignalInput; note: string | null }> {
   if (!binding) return { input, note: null };
   if (binding.symbol) {
     const [given, bound] = await Promise.all([deps.market.resolveSymbol(input.symbol), deps.market.resolveSymbol(binding.symbol)]);

@@ -152,16 +152,39 @@ export async function getSignal(db: Kysely<DB>, id: number): Promise<SignalDetai
     .leftJoin('paper_positions as p', 'p.id', 's.position_id')
     .leftJoin('paper_portfolios as f', 'f.id', 's.portfolio_id')
     .select([
-      's.id', 's.signal_id', 's.created_at', 's.symbol', 's.direction', 's.confidence', 's.entry_price', 's.stop_loss', 's.take_profit',
-      's.timeframe', 's.technical_score', 's.sentiment_score', 's.status', 's.reason_code', 's.reason', 's.decision', 's.analysis',
+      's.id',
+      's.signal_id',
+      's.created_at',
+      's.symbol',
+      's.direction',
+      's.confidence',
+      's.entry_price',
+      's.stop_loss',
+      's.take_profit',
+      's.timeframe',
+      's.technical_score',
+      's.sentiment_score',
+      's.status',
+      's.reason_code',
+      's.reason',
+      's.decision',
+      's.analysis',
       'f.name as portfolio',
-      'p.id as position_id', 'p.status as position_status', 'p.entry_price as position_entry', 'p.quantity', 'p.opened_at', 'p.closed_at',
-      'p.exit_reason', 'p.exit_price', 'p.realized_pnl',
+      'p.id as position_id',
+      'p.status as position_status',
+      'p.entry_price as position_entry',
+      'p.quantity',
+      'p.opened_at',
+      'p.closed_at',
+      'p.exit_reason',
+      'p.exit_price',
+      'p.realized_pnl',
     ])
     .where('s.id', '=', id)
     .executeTakeFirst();
   if (!r) throw new AppError('NOT_FOUND', `No signal with id ${id}`, { hint: '`cctrader signals` lists the recent ones with their ids' });
-  const decision = r.decision === null ? null : (JSON.parse(r.decision) as { numbers?: Record<string, unknown>; clamps?: unknown[]; fill?: Record<string, unknown> | null });
+  const decision =
+    r.decision === null ? null : (JSON.parse(r.decision) as { numbers?: Record<string, unknown>; clamps?: unknown[]; fill?: Record<string, unknown> | null });
   return {
     id: r.id,
     signalId: r.signal_id,
@@ -217,7 +240,18 @@ export async function executedSignals(db: Kysely<DB>): Promise<ExecutedSignal[]>
   const rows = await db
     .selectFrom('movers_signals as s')
     .innerJoin('paper_positions as p', 'p.id', 's.position_id')
-    .select(['s.id', 's.symbol', 's.direction', 's.confidence', 'p.id as position_id', 'p.entry_price', 'p.quantity', 'p.entry_fee', 'p.stop_loss', 'p.take_profit'])
+    .select([
+      's.id',
+      's.symbol',
+      's.direction',
+      's.confidence',
+      'p.id as position_id',
+      'p.entry_price',
+      'p.quantity',
+      'p.entry_fee',
+      'p.stop_loss',
+      'p.take_profit',
+    ])
     .where('s.status', '=', 'executed')
     .orderBy('s.id')
     .execute();

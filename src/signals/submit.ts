@@ -305,10 +305,7 @@ async function storeFailed(deps: Deps, input: SignalInput, info: MarketInfo, por
     .insertInto('movers_signals')
     .values(values)
     .onConflict((oc) =>
-      oc
-        .column('signal_id')
-        .doUpdateSet({ reason_code: error.code, created_at: values.created_at })
-        .where('movers_signals.status', '=', 'failed'),
+      oc.column('signal_id').doUpdateSet({ reason_code: error.code, created_at: values.created_at }).where('movers_signals.status', '=', 'failed'),
     )
     .execute();
 }

@@ -75,8 +75,7 @@ export function handleMarketRequest(model: MarketModel, path: string, query: URL
 type Handler = (model: MarketModel, query: URLSearchParams, now: number) => ApiResponse;
 
 const ROUTES: Readonly<Record<string, Handler>> = {
-  '/v5/market/time': (_model, _query, now) =>
-    ok({ timeSecond: String(Math.floor(now / 1000)), timeNano: `${now}000000` }, now),
+  '/v5/market/time': (_model, _query, now) => ok({ timeSecond: String(Math.floor(now / 1000)), timeNano: `${now}000000` }, now),
   '/v5/market/instruments-info': instrumentsInfo,
   '/v5/market/tickers': tickers,
   '/v5/market/kline': (model, query, now) => kline(model, query, now, 'trade'),
@@ -319,8 +318,7 @@ function orderbook(model: MarketModel, query: URLSearchParams, now: number): Api
   const id = symbol(model, query, cat);
   const depth = cat === 'spot' ? limit(query, 1, 200) : limit(query, 25, 500);
   const book = model.orderBook(id, now, depth);
-  const side = (levels: Array<{ price: number; size: number }>): string[][] =>
-    levels.map((l) => [model.formatPrice(id, l.price), model.formatQty(id, l.size)]);
+  const side = (levels: Array<{ price: number; size: number }>): string[][] => levels.map((l) => [model.formatPrice(id, l.price), model.formatQty(id, l.size)]);
   const updateId = Math.floor(now / 20);
   return ok({ s: id, b: side(book.bids), a: side(book.asks), ts: now, u: updateId, seq: updateId * 7 + 11, cts: now - 3 }, now);
 }

@@ -53,8 +53,13 @@ export class IpLimiter {
       const limit = options.limit ?? 600;
       const windowMs = options.windowMs ?? 5_000;
       const blockMs = options.blockMs ?? 600_000;
-      for (const [name, v] of [['limit', limit], ['windowMs', windowMs], ['blockMs', blockMs]] as const) {
-        if (!(Number.isFinite(v) && v >= 0) || (name === 'limit' && !(Number.isInteger(v) && v >= 1))) throw new TypeError(`ipLimit.${name} must be a non-negative number (limit a positive integer)`);
+      for (const [name, v] of [
+        ['limit', limit],
+        ['windowMs', windowMs],
+        ['blockMs', blockMs],
+      ] as const) {
+        if (!(Number.isFinite(v) && v >= 0) || (name === 'limit' && !(Number.isInteger(v) && v >= 1)))
+          throw new TypeError(`ipLimit.${name} must be a non-negative number (limit a positive integer)`);
       }
       this.options = { limit, windowMs, blockMs };
     }

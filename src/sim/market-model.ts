@@ -437,7 +437,7 @@ class SymbolModel {
     }
     const v = hashAt(this.volumeKey, k);
     const jitter = 0.3 + 1.4 * ((v >>> 16) / 65536) * (0.5 + (v & 0xffff) / 65536);
-    const move = 1 + 60 * Math.abs(close - open) / open;
+    const move = 1 + (60 * Math.abs(close - open)) / open;
     const usd = this.volumePerMinuteUsd * seasonal * moverBoost * this.memoActivity * jitter * move;
     return Math.max(1, Math.round(usd / open / this.qtyStep));
   }

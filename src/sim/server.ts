@@ -168,7 +168,12 @@ export async function startSimExchange(opts: SimExchangeOptions = {}): Promise<S
         req.socket.destroy();
         return;
       case 'garbage':
-        send(res, 200, 'application/json; charset=utf-8', '{"retCode":0,"retMsg":"OK","result":{"category":"linear","list":[{"symbol":"BTCUSDT","lastPrice":"6');
+        send(
+          res,
+          200,
+          'application/json; charset=utf-8',
+          '{"retCode":0,"retMsg":"OK","result":{"category":"linear","list":[{"symbol":"BTCUSDT","lastPrice":"6',
+        );
         return;
       case 'empty':
         send(res, 200, 'application/json; charset=utf-8', '');

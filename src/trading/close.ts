@@ -34,12 +34,20 @@ export async function closePosition(deps: Deps, request: CloseRequest): Promise<
     const byLevel = position && evaluation.closed.find((c) => c.positionId === position.id);
     if (byLevel) return { closed: byLevel, closedByLevel: true };
     if (!position) {
-      throw new AppError('NOT_FOUND', request.positionId !== undefined ? `No position ${request.positionId} in portfolio ${portfolio.name}` : `No open ${symbol} position in portfolio ${portfolio.name}`, {
-        hint: 'get_portfolio_status lists the open positions',
-      });
+      throw new AppError(
+        'NOT_FOUND',
+        request.positionId !== undefined
+          ? `No position ${request.positionId} in portfolio ${portfolio.name}`
+          : `No open ${symbol} position in portfolio ${portfolio.name}`,
+        {
+          hint: 'get_portfolio_status lists the open positions',
+        },
+      );
     }
     if (position.status !== 'open') {
-      throw new AppError('CONFLICT', `Position ${position.id} is already closed (${position.exit_reason ?? 'closed'})`, { hint: 'get_signal_history shows its outcome' });
+      throw new AppError('CONFLICT', `Position ${position.id} is already closed (${position.exit_reason ?? 'closed'})`, {
+        hint: 'get_signal_history shows its outcome',
+      });
     }
     const side = position.direction === 'long' ? 'sell' : 'buy';
     const liquidity =

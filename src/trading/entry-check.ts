@@ -40,7 +40,11 @@ export async function entryBlock(deps: Pick<Deps, 'db' | 'config' | 'clock'>, re
   const exposureRoom = state.equity.times(limits.maxTotalExposurePct).div(100).minus(exposure);
   const numbers: Numbers = { equity: usd(state.equity), cash: usd(state.cash), exposure: usd(exposure), minOrder: usd(minNotional) };
   if (exposureRoom.lte(0) || exposureRoom.lt(minNotional)) {
-    return { code: 'EXPOSURE_CAP', message: 'no room under the exposure cap for even the smallest order', numbers: { ...numbers, exposureRoom: usd(Dec.max(exposureRoom, ZERO)), maxTotalExposurePct: limits.maxTotalExposurePct } };
+    return {
+      code: 'EXPOSURE_CAP',
+      message: 'no room under the exposure cap for even the smallest order',
+      numbers: { ...numbers, exposureRoom: usd(Dec.max(exposureRoom, ZERO)), maxTotalExposurePct: limits.maxTotalExposurePct },
+    };
   }
   const cashCap = state.cash.div(new Dec(1).div(toDec(limits.leverage)).plus(toDec(limits.feeRate)));
   if (cashCap.lte(0) || cashCap.lt(minNotional)) {

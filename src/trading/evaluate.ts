@@ -140,15 +140,7 @@ async function planPosition(deps: Deps, row: PositionRow, now: number): Promise<
 /** Funding interval per symbol, hours (changes rarely; one fundingRate call per symbol and process). */
 const intervals = new WeakMap<MarketData, Map<string, number>>();
 
-async function fundingDue(
-  deps: Deps,
-  row: PositionRow,
-  ticker: Ticker,
-  candles: Candle[],
-  step: number,
-  from: number,
-  to: number,
-): Promise<FundingBooking[]> {
+async function fundingDue(deps: Deps, row: PositionRow, ticker: Ticker, candles: Candle[], step: number, from: number, to: number): Promise<FundingBooking[]> {
   if (ticker.market !== 'swap' || to <= from) return [];
   // The last funding time was at least an hour before the next one: nothing crossed since then.
   if (ticker.nextFundingTime !== null && from >= ticker.nextFundingTime - 3_600_000) return [];
@@ -219,7 +211,11 @@ async function applyPlans(deps: Deps, plans: Plan[], now: number, result: Evalua
     }
     for (const plan of plans) {
       if (!live.has(plan.row.id)) continue;
-      await tx.updateTable('paper_positions').set({ last_evaluated_at: now, mark_price: str(plan.last), mark_at: now }).where('id', '=', plan.row.id).execute();
+      await tx
+        .updateTable('paper_positions')
+        .set({ last_evaluated_at: now, mark_price: str(plan.last), mark_at: now })
+        .where('id', '=', plan.row.id)
+        .execute();
     }
     const closedIds = new Set(result.closed.map((c) => c.positionId));
     for (const plan of plans) if (!closedIds.has(plan.row.id)) result.marks.set(plan.row.symbol, plan.last);

@@ -32,7 +32,11 @@ async function readCash(tx: Kysely<DB>, portfolioId: number): Promise<Dec> {
 
 async function writeCash(tx: Kysely<DB>, portfolioId: number, cash: Dec, at: number): Promise<void> {
   if (cash.lt(0)) throw new AppError('INTERNAL', 'A booking would make cash negative');
-  await tx.updateTable('paper_portfolios').set({ cash: str(cash), updated_at: at }).where('id', '=', portfolioId).execute();
+  await tx
+    .updateTable('paper_portfolios')
+    .set({ cash: str(cash), updated_at: at })
+    .where('id', '=', portfolioId)
+    .execute();
 }
 
 export interface OpenBooking {
@@ -260,7 +264,13 @@ export async function countClosedBetween(db: Kysely<DB>, portfolioId: number, fr
 
 /** The open position of a portfolio on a symbol (one per symbol), if any. */
 export async function openPositionOn(db: Kysely<DB>, portfolioId: number, symbol: string): Promise<PositionRow | undefined> {
-  return db.selectFrom('paper_positions').selectAll().where('portfolio_id', '=', portfolioId).where('symbol', '=', symbol).where('status', '=', 'open').executeTakeFirst();
+  return db
+    .selectFrom('paper_positions')
+    .selectAll()
+    .where('portfolio_id', '=', portfolioId)
+    .where('symbol', '=', symbol)
+    .where('status', '=', 'open')
+    .executeTakeFirst();
 }
 
 export async function openPositions(db: Kysely<DB>, portfolioId: number): Promise<PositionRow[]> {

@@ -7,7 +7,6 @@ import { fromUnits, type Dec } from './money.js';
 import { dayOf } from './rollup.js';
 import type { RiskState } from './risk.js';
 
-
 /** Exit reasons that start a cooldown on the symbol. */
 export const STOP_OUTS = ['stop_loss', 'liquidation'] as const;
 

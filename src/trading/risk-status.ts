@@ -114,9 +114,7 @@ export async function getRiskStatus(deps: Deps, options: { portfolio?: string | 
       dailyLossLimit: usd(breaker.limit),
     },
     breakerTripped: breaker.tripped,
-    cooldowns: stopOuts
-      .filter((s) => s.at !== null)
-      .map((s) => ({ symbol: s.symbol, until: new Date(s.at! + cooldownMs).toISOString() })),
+    cooldowns: stopOuts.filter((s) => s.at !== null).map((s) => ({ symbol: s.symbol, until: new Date(s.at! + cooldownMs).toISOString() })),
     recentRejections: rejections.map((r) => ({ id: r.id, at: new Date(r.created_at).toISOString(), symbol: r.symbol, code: r.reason_code })),
     ...(warnings.length ? { warnings } : {}),
     budget: deps.market.requestBudget(),

@@ -138,7 +138,12 @@ export type Decision =
       numbers: Numbers;
     };
 
-const rejection = (code: RejectCode, message: string, numbers: Numbers = {}): Extract<Decision, { kind: 'rejected' }> => ({ kind: 'rejected', code, message, numbers });
+const rejection = (code: RejectCode, message: string, numbers: Numbers = {}): Extract<Decision, { kind: 'rejected' }> => ({
+  kind: 'rejected',
+  code,
+  message,
+  numbers,
+});
 const reject: (code: RejectCode, message: string, numbers?: Numbers) => Decision = rejection;
 
 const round2 = (d: Dec): number => d.toDecimalPlaces(2).toNumber();
@@ -324,7 +329,9 @@ export function decide(limits: RiskLimits, signal: SignalLevels, state: RiskStat
   qty = floorToStep(qty, market.qtyStep);
   if (qty.lte(0)) {
     const noBook = liq.maxEntryQty !== null && liq.maxEntryQty.lte(0);
-    return noBook ? reject('NO_LIQUIDITY', 'nothing to take within MAX_SLIPPAGE_PCT of the best price', numbers) : reject('SIZE_BELOW_MINIMUM', 'the allowed size rounds down to zero', { ...numbers, qtyStep: market.qtyStep ? exactQty(market.qtyStep) : null });
+    return noBook
+      ? reject('NO_LIQUIDITY', 'nothing to take within MAX_SLIPPAGE_PCT of the best price', numbers)
+      : reject('SIZE_BELOW_MINIMUM', 'the allowed size rounds down to zero', { ...numbers, qtyStep: market.qtyStep ? exactQty(market.qtyStep) : null });
   }
   const execution = liq.enter(qty);
   const minQty = market.minQty;
@@ -342,9 +349,11 @@ export function decide(limits: RiskLimits, signal: SignalLevels, state: RiskStat
   const entryFee = money(bookedNotional.times(fee));
   const margin = money(bookedNotional.div(leverage));
   // The caps were applied to the estimate; the booked amounts must respect them too.
-  if (margin.plus(entryFee).gt(state.cash)) return reject('INSUFFICIENT_CASH', 'margin and fee exceed the cash', { ...numbers, margin: usd(margin), fee: usd(entryFee) });
+  if (margin.plus(entryFee).gt(state.cash))
+    return reject('INSUFFICIENT_CASH', 'margin and fee exceed the cash', { ...numbers, margin: usd(margin), fee: usd(entryFee) });
   const exposureCap = state.equity.times(limits.maxTotalExposurePct).div(100);
-  if (exposure.plus(bookedNotional).gt(exposureCap)) return reject('EXPOSURE_CAP', 'the fill would exceed the exposure cap', { ...numbers, notional: usd(bookedNotional) });
+  if (exposure.plus(bookedNotional).gt(exposureCap))
+    return reject('EXPOSURE_CAP', 'the fill would exceed the exposure cap', { ...numbers, notional: usd(bookedNotional) });
 
   return {
     kind: 'execute',

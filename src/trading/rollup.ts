@@ -176,7 +176,9 @@ export async function rebuildRollups(tx: Kysely<DB>, portfolioId: number): Promi
       closed = excluded.closed, wins = excluded.wins, losses = excluded.losses,
       win_units = excluded.win_units, loss_units = excluded.loss_units`.execute(tx);
 
-  const start = toDec((await tx.selectFrom('paper_portfolios').select('starting_balance').where('id', '=', portfolioId).executeTakeFirstOrThrow()).starting_balance);
+  const start = toDec(
+    (await tx.selectFrom('paper_portfolios').select('starting_balance').where('id', '=', portfolioId).executeTakeFirstOrThrow()).starting_balance,
+  );
   const trades = await tx
     .selectFrom('paper_trades')
     .select(['created_at', 'pnl'])
@@ -197,5 +199,9 @@ export async function rebuildRollups(tx: Kysely<DB>, portfolioId: number): Promi
     current = stepBalance(current, toDec(t.pnl));
   }
   if (day !== null) rows.push(rowOf(portfolioId, day, current));
-  for (let i = 0; i < rows.length; i += 500) await tx.insertInto('paper_balance_daily').values(rows.slice(i, i + 500)).execute();
+  for (let i = 0; i < rows.length; i += 500)
+    await tx
+      .insertInto('paper_balance_daily')
+      .values(rows.slice(i, i + 500))
+      .execute();
 }

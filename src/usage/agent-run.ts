@@ -60,7 +60,17 @@ export interface RunSpend {
   runId?: string | null;
 }
 
-export const NO_SPEND: RunSpend = { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: '0', exact: true, requests: 0, estimatedCostUsd: '0', runId: null };
+export const NO_SPEND: RunSpend = {
+  inputTokens: 0,
+  outputTokens: 0,
+  cacheReadTokens: 0,
+  cacheWriteTokens: 0,
+  costUsd: '0',
+  exact: true,
+  requests: 0,
+  estimatedCostUsd: '0',
+  runId: null,
+};
 
 export interface RecordRunMeta {
   attribution: AgentAttribution;
@@ -138,8 +148,7 @@ export function splitInteger(total: number, weights: readonly number[]): number[
 export function splitUsd(total: Dec, weights: readonly Dec[]): Dec[] {
   if (weights.length === 0) return [];
   const sum = weights.reduce((a, b) => a.plus(b), new Dec(0));
-  const share = (i: number): Dec =>
-    sum.isZero() ? total.div(weights.length) : total.times(weights[i]!).div(sum);
+  const share = (i: number): Dec => (sum.isZero() ? total.div(weights.length) : total.times(weights[i]!).div(sum));
   const parts: Dec[] = [];
   let given = new Dec(0);
   for (let i = 0; i < weights.length - 1; i++) {
@@ -174,21 +183,30 @@ async function modelShares(tx: Kysely<DB>, result: AgentRunResult, requestedMode
   }
   if (models.length === 1) {
     const [model, cumulative] = models[0]!;
-    const own = result.resumed ? await ownShare(tx, result.sessionId, model, cumulative) : { tokens: countsOf(cumulative), cost: toDec(usdString(cumulative.costUsd)) };
+    const own = result.resumed
+      ? await ownShare(tx, result.sessionId, model, cumulative)
+      : { tokens: countsOf(cumulative), cost: toDec(usdString(cumulative.costUsd)) };
     // The result's `usage` is this query's alone, exact, also in a resumed session.
     const usage = countsOf(result.usage);
     return [{ model, tokens: isZero(usage) ? own.tokens : usage, sdkCost: runCost ?? own.cost }];
   }
   const shares: ModelShare[] = [];
   for (const [model, cumulative] of models) {
-    const own = result.resumed ? await ownShare(tx, result.sessionId, model, cumulative) : { tokens: countsOf(cumulative), cost: toDec(usdString(cumulative.costUsd)) };
+    const own = result.resumed
+      ? await ownShare(tx, result.sessionId, model, cumulative)
+      : { tokens: countsOf(cumulative), cost: toDec(usdString(cumulative.costUsd)) };
     shares.push({ model, tokens: own.tokens, sdkCost: own.cost });
   }
   return shares;
 }
 
 /** Cumulative session figures of a model minus what the session already has on record for it. */
-async function ownShare(tx: Kysely<DB>, sessionId: string, model: string, cumulative: AgentTokenUsage & { costUsd: number }): Promise<{ tokens: TokenCounts; cost: Dec }> {
+async function ownShare(
+  tx: Kysely<DB>,
+  sessionId: string,
+  model: string,
+  cumulative: AgentTokenUsage & { costUsd: number },
+): Promise<{ tokens: TokenCounts; cost: Dec }> {
   const total = countsOf(cumulative);
   const cost = toDec(usdString(cumulative.costUsd));
   const recorded = await tx
@@ -201,7 +219,12 @@ async function ownShare(tx: Kysely<DB>, sessionId: string, model: string, cumula
   if (recorded.length === 0) return { tokens: total, cost };
   const sum = recorded.reduce(
     (s, r) => ({
-      tokens: addTokens(s.tokens, { inputTokens: r.tokens_input, outputTokens: r.tokens_output, cacheReadTokens: r.cache_read_tokens, cacheWriteTokens: r.cache_write_tokens }),
+      tokens: addTokens(s.tokens, {
+        inputTokens: r.tokens_input,
+        outputTokens: r.tokens_output,
+        cacheReadTokens: r.cache_read_tokens,
+        cacheWriteTokens: r.cache_write_tokens,
+      }),
       cost: s.cost.plus(toDec(r.cost_usd)),
     }),
     { tokens: ZERO_TOKENS, cost: new Dec(0) },
@@ -259,7 +282,10 @@ export function attributeShare(
     return { model: share.model, messageId: m.messageId, requestCount: 1, ...tokens, estimate: priceTokens(tokens, prices), sdkCost: null };
   });
   if (share.sdkCost !== null) {
-    const parts = splitUsd(share.sdkCost, rows.map((r) => r.estimate));
+    const parts = splitUsd(
+      share.sdkCost,
+      rows.map((r) => r.estimate),
+    );
     rows.forEach((r, i) => (r.sdkCost = parts[i]!));
   }
   return rows;
@@ -276,7 +302,13 @@ export async function requestRowsFor(tx: Kysely<DB>, result: AgentRunResult, met
     const own = messages.filter((m) => m.model === share.model);
     rows.push(
       ...attributeShare(share, own, prices, (kind, reported, total) =>
-        meta.log?.warn('per-message usage does not add up to the run total: attributed in proportion', { model: share.model, kind, reported, total, session: result.sessionId }),
+        meta.log?.warn('per-message usage does not add up to the run total: attributed in proportion', {
+          model: share.model,
+          kind,
+          reported,
+          total,
+          session: result.sessionId,
+        }),
       ),
     );
   }
@@ -374,7 +406,11 @@ async function addToSession(tx: Kysely<DB>, sessionId: string, operation: string
 export async function recordAgentRunUsage(db: Kysely<DB>, result: AgentRunResult, meta: RecordRunMeta): Promise<RunSpend> {
   if (meta.record === false) {
     const rows = await requestRowsFor(db, result, meta);
-    return spendOf(rows.map((r) => ({ ...r, cost: r.sdkCost ?? r.estimate })), result.usageExact, null);
+    return spendOf(
+      rows.map((r) => ({ ...r, cost: r.sdkCost ?? r.estimate })),
+      result.usageExact,
+      null,
+    );
   }
   return writeTransaction(db, async (tx) => {
     const before = await alreadyRecorded(tx, result);
@@ -406,7 +442,11 @@ export async function recordAgentRunUsage(db: Kysely<DB>, result: AgentRunResult
         signalRowId: meta.signalRowId ?? null,
       });
     }
-    const spend = spendOf(rows.map((r) => ({ ...r, cost: r.sdkCost ?? r.estimate })), result.usageExact, runId);
+    const spend = spendOf(
+      rows.map((r) => ({ ...r, cost: r.sdkCost ?? r.estimate })),
+      result.usageExact,
+      runId,
+    );
     await addToSession(tx, result.sessionId, a.operation, meta.at, spend);
     await countIntoWindows(tx, meta.at, spend.requests ?? 0, windowTokens(spend));
     return spend;

@@ -37,7 +37,13 @@ export interface PublishedLimits {
 
 export type FetchLimitsOutcome =
   | ({ ok: true } & PublishedLimits)
-  | { ok: false; url: string; code: Extract<ErrorCode, 'UPSTREAM_UNAVAILABLE' | 'TIMEOUT' | 'BAD_RESPONSE'>; message: string; previous: PublishedLimits | null };
+  | {
+      ok: false;
+      url: string;
+      code: Extract<ErrorCode, 'UPSTREAM_UNAVAILABLE' | 'TIMEOUT' | 'BAD_RESPONSE'>;
+      message: string;
+      previous: PublishedLimits | null;
+    };
 
 /** Largest page read, bytes. */
 const MAX_PAGE = 5 * 1024 * 1024;
@@ -64,7 +70,9 @@ function cellText(html: string): string {
 }
 
 function htmlRows(table: string): string[][] {
-  return [...table.matchAll(/<tr\b[^>]*>([\s\S]*?)<\/tr>/gi)].map((tr) => [...tr[1]!.matchAll(/<t[hd]\b[^>]*>([\s\S]*?)<\/t[hd]>/gi)].map((td) => cellText(td[1]!)));
+  return [...table.matchAll(/<tr\b[^>]*>([\s\S]*?)<\/tr>/gi)].map((tr) =>
+    [...tr[1]!.matchAll(/<t[hd]\b[^>]*>([\s\S]*?)<\/t[hd]>/gi)].map((td) => cellText(td[1]!)),
+  );
 }
 
 function markdownRows(block: string): string[][] {
@@ -108,7 +116,7 @@ function columnsOf(header: string[]): Columns | null {
     rpm: find((h) => /requests per minute|\brpm\b/.test(h)),
     itpm: find((h) => /input tokens per minute|\bitpm\b/.test(h)),
     otpm: find((h) => /output tokens per minute|\botpm\b/.test(h)),
-    tpm: find((h) => (/tokens per minute|\btpm\b/.test(h) && !/input|output|\bitpm\b|\botpm\b/.test(h))),
+    tpm: find((h) => /tokens per minute|\btpm\b/.test(h) && !/input|output|\bitpm\b|\botpm\b/.test(h)),
   };
   if (cols.model < 0 || (cols.rpm < 0 && cols.itpm < 0 && cols.otpm < 0 && cols.tpm < 0)) return null;
   return cols;
@@ -171,14 +179,15 @@ export function parseRateLimits(page: string): PublishedLimit[] {
       const model = modelName(row[cols.model] ?? '');
       if (!model || !/[a-z]/i.test(model)) continue;
       const item: PublishedLimit = {
-        tier: cols.tier >= 0 ? tierLabel(row[cols.tier] ?? '') ?? tier : tier,
+        tier: cols.tier >= 0 ? (tierLabel(row[cols.tier] ?? '') ?? tier) : tier,
         model,
         requestsPerMinute: at(row, cols.rpm),
         inputTokensPerMinute: at(row, cols.itpm),
         outputTokensPerMinute: at(row, cols.otpm),
         tokensPerMinute: at(row, cols.tpm),
       };
-      if (item.requestsPerMinute === null && item.inputTokensPerMinute === null && item.outputTokensPerMinute === null && item.tokensPerMinute === null) continue;
+      if (item.requestsPerMinute === null && item.inputTokensPerMinute === null && item.outputTokensPerMinute === null && item.tokensPerMinute === null)
+        continue;
       items.push(item);
       if (items.length >= MAX_ROWS) return items;
     }
@@ -260,7 +269,13 @@ export async function fetchPublishedLimits(
   options: { timeoutMs?: number; fetch?: typeof fetch } = {},
 ): Promise<FetchLimitsOutcome> {
   const previous = await readPublishedLimits(deps.db);
-  const fail = (code: 'UPSTREAM_UNAVAILABLE' | 'TIMEOUT' | 'BAD_RESPONSE', message: string): FetchLimitsOutcome => ({ ok: false, url, code, message, previous });
+  const fail = (code: 'UPSTREAM_UNAVAILABLE' | 'TIMEOUT' | 'BAD_RESPONSE', message: string): FetchLimitsOutcome => ({
+    ok: false,
+    url,
+    code,
+    message,
+    previous,
+  });
   let page: string;
   try {
     const response = await (options.fetch ?? fetch)(url, {

@@ -40,7 +40,11 @@ const count = (n: number | undefined) => (Number.isFinite(n) && (n as number) > 
 /** Insert one row into token_usage. A message id already recorded for the provider is ignored
  * (the first record wins), so retries and replays do not double-count. */
 export async function recordLlmUsage(db: Kysely<DB>, usage: LlmUsage): Promise<void> {
-  for (const [name, value] of [['costUsd', usage.costUsd], ['estimatedCostUsd', usage.estimatedCostUsd], ['sdkCostUsd', usage.sdkCostUsd]] as const) {
+  for (const [name, value] of [
+    ['costUsd', usage.costUsd],
+    ['estimatedCostUsd', usage.estimatedCostUsd],
+    ['sdkCostUsd', usage.sdkCostUsd],
+  ] as const) {
     if (value !== undefined && value !== null && !DECIMAL.test(value)) throw new RangeError(`${name} must be a decimal string, got ${value}`);
   }
   await db

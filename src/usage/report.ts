@@ -228,7 +228,12 @@ export async function limitsReport(deps: ReportDeps & { config: Pick<Config, 'CL
     thresholds: { warningPct: s.warningPct, criticalPct: s.criticalPct },
     windows: await windowReports(deps),
     published: stored
-      ? { url: stored.url, fetchedAt: iso(stored.fetchedAt), model: deps.config.CLAUDE_MODEL, items: stored.items.filter((i) => rowCoversModel(i.model, deps.config.CLAUDE_MODEL)) }
+      ? {
+          url: stored.url,
+          fetchedAt: iso(stored.fetchedAt),
+          model: deps.config.CLAUDE_MODEL,
+          items: stored.items.filter((i) => rowCoversModel(i.model, deps.config.CLAUDE_MODEL)),
+        }
       : null,
   };
 }

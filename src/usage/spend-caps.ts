@@ -43,7 +43,11 @@ export async function spentSince(db: Kysely<DB>, since: number): Promise<Dec> {
 }
 
 /** Today's spend (UTC) against the daily cap. */
-export async function dailySpend(deps: { db: Kysely<DB>; clock: Clock; config: Pick<Config, 'DAILY_BUDGET_USD'> }): Promise<{ spentUsd: number; capUsd: number; reached: boolean; resetsAt: number }> {
+export async function dailySpend(deps: {
+  db: Kysely<DB>;
+  clock: Clock;
+  config: Pick<Config, 'DAILY_BUDGET_USD'>;
+}): Promise<{ spentUsd: number; capUsd: number; reached: boolean; resetsAt: number }> {
   const now = deps.clock.now();
   const spent = await spentSince(deps.db, utcDayStart(now));
   const capUsd = deps.config.DAILY_BUDGET_USD;
@@ -77,7 +81,8 @@ export type GuardConfig = Pick<Config, 'MAX_BUDGET_USD' | 'CYCLE_BUDGET_USD' | '
 
 function windowConfigOf(config: GuardConfig): WindowConfig | null {
   const { CLAUDE_HOURLY_LIMIT, CLAUDE_DAILY_LIMIT, TOKEN_WARNING_THRESHOLD, TOKEN_CRITICAL_THRESHOLD } = config;
-  if (CLAUDE_HOURLY_LIMIT === undefined || CLAUDE_DAILY_LIMIT === undefined || TOKEN_WARNING_THRESHOLD === undefined || TOKEN_CRITICAL_THRESHOLD === undefined) return null;
+  if (CLAUDE_HOURLY_LIMIT === undefined || CLAUDE_DAILY_LIMIT === undefined || TOKEN_WARNING_THRESHOLD === undefined || TOKEN_CRITICAL_THRESHOLD === undefined)
+    return null;
   return { CLAUDE_HOURLY_LIMIT, CLAUDE_DAILY_LIMIT, TOKEN_WARNING_THRESHOLD, TOKEN_CRITICAL_THRESHOLD };
 }
 
@@ -108,14 +113,20 @@ export class SpendGuard {
     const { config } = this.deps;
     const now = this.deps.clock.now();
     if (this.unknownRuns > 0) {
-      return { ok: false, scope: 'unknown', until: null, message: 'an analysis ended without a spend report: no further analysis this cycle (spend caps fail closed)' };
+      return {
+        ok: false,
+        scope: 'unknown',
+        until: null,
+        message: 'an analysis ended without a spend report: no further analysis this cycle (spend caps fail closed)',
+      };
     }
     if (config.TOKEN_TRACKING_ENABLED === false) {
       return {
         ok: false,
         scope: 'unknown',
         until: null,
-        message: 'token tracking is off (TOKEN_TRACKING_ENABLED=false): spend is not recorded, so the spend caps cannot be checked and no analysis that spends starts (they fail closed)',
+        message:
+          'token tracking is off (TOKEN_TRACKING_ENABLED=false): spend is not recorded, so the spend caps cannot be checked and no analysis that spends starts (they fail closed)',
       };
     }
     const windowConfig = windowConfigOf(config);

@@ -182,7 +182,10 @@ export function assessWindows(states: readonly WindowState[], s: WindowSettings,
   return worst;
 }
 
-export async function assessNow(deps: { db: Kysely<DB>; clock: Clock; config: WindowConfig }, reserved = 0): Promise<{ states: WindowState[]; verdict: WindowVerdict }> {
+export async function assessNow(
+  deps: { db: Kysely<DB>; clock: Clock; config: WindowConfig },
+  reserved = 0,
+): Promise<{ states: WindowState[]; verdict: WindowVerdict }> {
   const s = windowSettings(deps.config);
   const states = await readWindows(deps.db, deps.clock.now(), s);
   return { states, verdict: assessWindows(states, s, reserved) };

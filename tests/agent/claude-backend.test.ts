@@ -22,7 +22,10 @@ const MODEL = 'claude-sonnet-4-5';
 /** Claude Sonnet 4.5 list prices, USD per token: input, output, cache read, cache write (5 min). */
 const PRICE = { input: 3e-6, output: 15e-6, cacheRead: 0.3e-6, cacheWrite: 3.75e-6 };
 const cost = (u: FakeUsage) =>
-  u.input_tokens * PRICE.input + u.output_tokens * PRICE.output + (u.cache_read_input_tokens ?? 0) * PRICE.cacheRead + (u.cache_creation_input_tokens ?? 0) * PRICE.cacheWrite;
+  u.input_tokens * PRICE.input +
+  u.output_tokens * PRICE.output +
+  (u.cache_read_input_tokens ?? 0) * PRICE.cacheRead +
+  (u.cache_creation_input_tokens ?? 0) * PRICE.cacheWrite;
 
 let fake: FakeAnthropic;
 let desk: TestDesk;
@@ -309,7 +312,10 @@ describe('failures come back as results with our codes', () => {
 
   it('without an API key the run ends with AUTH ("Not logged in") and nothing is sent', async () => {
     fake.reset();
-    const keyless = createClaudeAgent({ ...desk.app, deps: { ...desk.app.deps, config: { ...desk.config, ANTHROPIC_API_KEY: undefined } } }, { baseEnv: childEnv({}) });
+    const keyless = createClaudeAgent(
+      { ...desk.app, deps: { ...desk.app.deps, config: { ...desk.config, ANTHROPIC_API_KEY: undefined } } },
+      { baseEnv: childEnv({}) },
+    );
     const result = await keyless.run(request());
     expect(result.isError).toBe(true);
     expect(result.errorCode).toBe('AUTH');

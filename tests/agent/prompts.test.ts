@@ -17,7 +17,16 @@ describe('prompt templates', () => {
     const args = { symbol: 'BTC/USDT', direction: 'up', change: '5', date: '2026-11-20' };
     for (const name of PROMPT_NAMES) {
       const needed = Object.fromEntries(
-        Object.entries(args).filter(([k]) => (name === 'mover-analysis' ? ['symbol', 'direction', 'change'] : name === 'symbol-analysis' ? ['symbol'] : name === 'daily-session-preamble' ? ['date'] : []).includes(k)),
+        Object.entries(args).filter(([k]) =>
+          (name === 'mover-analysis'
+            ? ['symbol', 'direction', 'change']
+            : name === 'symbol-analysis'
+              ? ['symbol']
+              : name === 'daily-session-preamble'
+                ? ['date']
+                : []
+          ).includes(k),
+        ),
       );
       const text = await renderPrompt(name, needed);
       expect(text.length).toBeGreaterThan(100);
@@ -27,7 +36,7 @@ describe('prompt templates', () => {
 
   it('the mover task names the coin, the move and the three tools, and ends with submit_trading_signal', async () => {
     const { systemPrompt, prompt } = await analystPrompts({ kind: 'mover', symbol: 'SOL/USDT', direction: 'down', change: '-7.25', signalId: 'cycle-12-SOL' });
-    expect(prompt).toContain('SOL/USDT is one of today\'s top losers, -7.25% in 24 hours');
+    expect(prompt).toContain("SOL/USDT is one of today's top losers, -7.25% in 24 hours");
     expect(prompt).toContain('15m, 1h and 4h');
     for (const tool of ['fetch_technical_snapshot', 'fetch_sentiment_data', 'submit_trading_signal']) expect(prompt).toContain(tool);
     expect(prompt).toContain('signal_id "cycle-12-SOL"');
@@ -96,7 +105,7 @@ describe('MCP prompts', () => {
     const runner = await analystPrompts({ kind: 'mover', symbol: 'SOLUSDT', direction: 'gainer', change: '+9.1%' });
     expect(body).toContain(runner.systemPrompt);
     expect(body).toContain(runner.prompt);
-    expect(body).toContain('SOLUSDT is one of today\'s top gainers, +9.1% in 24 hours');
+    expect(body).toContain("SOLUSDT is one of today's top gainers, +9.1% in 24 hours");
 
     const preamble = await desk.client.getPrompt({ name: 'daily_session_preamble', arguments: {} });
     const text = preamble.messages[0]!.content.type === 'text' ? preamble.messages[0]!.content.text : '';

@@ -40,7 +40,14 @@ describe('daily sessions', () => {
     await recordDailySessionRun(a.db, first.key, { totalCostUsd: 0.25, usageExact: true }, at('2026-11-20T23:59:59Z'));
     const listed = await listDailySessions(b.db);
     expect(listed.map((s) => s.key)).toEqual(['scanner-2026-11-21', 'monitor-2026-11-20', 'scanner-2026-11-20']);
-    expect(listed[2]).toMatchObject({ operation: 'scanner', day: '2026-11-20', uses: 2, runs: 1, totalCostUsd: 0.25, lastUsedAt: Date.parse('2026-11-20T23:59:59Z') });
+    expect(listed[2]).toMatchObject({
+      operation: 'scanner',
+      day: '2026-11-20',
+      uses: 2,
+      runs: 1,
+      totalCostUsd: 0.25,
+      lastUsedAt: Date.parse('2026-11-20T23:59:59Z'),
+    });
   });
 
   it('concurrent first calls (parallel analyses) agree on one session', async () => {
@@ -94,13 +101,25 @@ describe('the claude child', () => {
       DISABLE_ERROR_REPORTING: '1',
     });
     const shown = JSON.stringify(env);
-    for (const leaked of ['someone-elses-token', 'claude-opus-4-1', '/home/u/.claude', 'CLAUDE_CODE_USE_BEDROCK', 'exchange-secret', 'pplx-secret', 'http-token', 'UNSET']) {
+    for (const leaked of [
+      'someone-elses-token',
+      'claude-opus-4-1',
+      '/home/u/.claude',
+      'CLAUDE_CODE_USE_BEDROCK',
+      'exchange-secret',
+      'pplx-secret',
+      'http-token',
+      'UNSET',
+    ]) {
       expect(shown).not.toContain(leaked);
     }
   });
 
   it('keeps its folder next to the database unless AGENT_DIR says otherwise', () => {
-    expect(agentDirs({ DB_PATH: '/data/cctrader/cctrader.db' }, '/tmp')).toEqual({ configDir: '/data/cctrader/agent/config', cwd: '/data/cctrader/agent/workspace' });
+    expect(agentDirs({ DB_PATH: '/data/cctrader/cctrader.db' }, '/tmp')).toEqual({
+      configDir: '/data/cctrader/agent/config',
+      cwd: '/data/cctrader/agent/workspace',
+    });
     expect(agentDirs({ DB_PATH: '/data/x.db', AGENT_DIR: '/srv/agent' }, '/tmp')).toEqual({ configDir: '/srv/agent/config', cwd: '/srv/agent/workspace' });
     expect(agentDirs({ DB_PATH: ':memory:' }, '/tmp')).toEqual({ configDir: '/tmp/cctrader-agent/config', cwd: '/tmp/cctrader-agent/workspace' });
   });

@@ -45,10 +45,18 @@ describe('RSI(14), Wilder', () => {
     const flat = rsi(Array(30).fill(100), 14);
     expect(flat.values[29]).toBe(50);
     expect(flat.flat).toBe(true);
-    const up = rsi(Array.from({ length: 30 }, (_, i) => 100 + i), 14);
+    const up = rsi(
+      Array.from({ length: 30 }, (_, i) => 100 + i),
+      14,
+    );
     expect(up.values[29]).toBe(100);
     expect(up.flat).toBe(false);
-    expect(rsi(Array.from({ length: 30 }, (_, i) => 100 - i), 14).values[29]).toBe(0);
+    expect(
+      rsi(
+        Array.from({ length: 30 }, (_, i) => 100 - i),
+        14,
+      ).values[29],
+    ).toBe(0);
   });
 
   it('says how many candles it needs when history is too short', () => {
@@ -206,18 +214,33 @@ describe('ADX(14) with +DI/-DI', () => {
   const low = R.SC_ADX_HLC.map((r) => r[1]);
   const close = R.SC_ADX_HLC.map((r) => r[2]);
 
-  it("Wilder seed matches the StockCharts sheet: +DI, -DI, DX from bar 14, ADX from bar 27", () => {
+  it('Wilder seed matches the StockCharts sheet: +DI, -DI, DX from bar 14, ADX from bar 27', () => {
     // The sheet prints 7 decimals, so the comparison is to 1e-7 (still tighter than 1e-6).
     const a = adx(high, low, close, 14);
     expectWarmup(a.plusDI, 14);
     expectWarmup(a.adx, 27);
-    expectSeries(a.plusDI, 14, R.SC_ADX_DI.map((r) => r[0]), 1e-7);
-    expectSeries(a.minusDI, 14, R.SC_ADX_DI.map((r) => r[1]), 1e-7);
-    expectSeries(a.dx, 14, R.SC_ADX_DI.map((r) => r[2]), 1e-7);
+    expectSeries(
+      a.plusDI,
+      14,
+      R.SC_ADX_DI.map((r) => r[0]),
+      1e-7,
+    );
+    expectSeries(
+      a.minusDI,
+      14,
+      R.SC_ADX_DI.map((r) => r[1]),
+      1e-7,
+    );
+    expectSeries(
+      a.dx,
+      14,
+      R.SC_ADX_DI.map((r) => r[2]),
+      1e-7,
+    );
     expectSeries(a.adx, 27, R.SC_ADX_EXPECTED, 1e-7);
   });
 
-  it("TA-Lib seed matches TA-Lib TA_DX", () => {
+  it('TA-Lib seed matches TA-Lib TA_DX', () => {
     expectSeries(adx(R.TALIB_HIGH, R.TALIB_LOW, R.TALIB_CLOSE, 14, 'talib').dx, 14, R.TALIB_DX14);
   });
 

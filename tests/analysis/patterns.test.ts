@@ -94,7 +94,9 @@ describe('candlestick patterns on the last closed candles', () => {
   });
 
   it('only the last 3 candles are scanned', () => {
-    const { result } = run(afterDecline([104, 104.5, 99.5, 100], [99.8, 106, 99.5, 105], [105, 106, 104, 105.5], [105.5, 106.5, 104.5, 106], [106, 107, 105, 106.5]));
+    const { result } = run(
+      afterDecline([104, 104.5, 99.5, 100], [99.8, 106, 99.5, 105], [105, 106, 104, 105.5], [105.5, 106.5, 104.5, 106], [106, 107, 105, 106.5]),
+    );
     expect(result.candlestick.map((p) => p.name)).not.toContain('bullish engulfing');
   });
 });
@@ -135,7 +137,10 @@ describe('RSI divergence', () => {
     const closes = bullishCloses();
     const candles = fromCloses(closes, { wick: 0.1 });
     // The premise, checked independently: two swing lows, the later one lower in price, higher in RSI.
-    const lows = swingLows(candles.map((c) => c.low), 3);
+    const lows = swingLows(
+      candles.map((c) => c.low),
+      3,
+    );
     expect(lows).toEqual([32, 59]);
     const r = rsi(closes).values;
     expect(closes[59]!).toBeLessThan(closes[32]!);
@@ -148,7 +153,10 @@ describe('RSI divergence', () => {
   });
 
   it('bearish: the mirror image (price higher high, RSI lower high)', () => {
-    const candles = fromCloses(bullishCloses().map((x) => 200 - x), { wick: 0.1 });
+    const candles = fromCloses(
+      bullishCloses().map((x) => 200 - x),
+      { wick: 0.1 },
+    );
     const d = patterns(candles).divergence;
     expect(d).toMatchObject({ type: 'bearish', from: isoAt(32), to: isoAt(59) });
     expect(d!.price[1]).toBeGreaterThan(d!.price[0]);
@@ -158,7 +166,10 @@ describe('RSI divergence', () => {
   it('no divergence when price and RSI agree (higher low in both)', () => {
     const closes = bullishCloses().map((x, i) => (i >= 39 ? x + 3 : x));
     const candles = fromCloses(closes, { wick: 0.1 });
-    const lows = swingLows(candles.map((c) => c.low), 3);
+    const lows = swingLows(
+      candles.map((c) => c.low),
+      3,
+    );
     expect(closes[lows.at(-1)!]!).toBeGreaterThan(closes[lows.at(-2)!]!);
     expect(patterns(candles).divergence).toBeNull();
   });

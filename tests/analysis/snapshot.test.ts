@@ -74,7 +74,12 @@ describe('snapshot contents', () => {
 
   it('stopDistance is 1.5 × ATR(14) of the middle timeframe, in price and % of its close', () => {
     const h = uptrend['1h'];
-    const a = atr(h.map((c) => c.high), h.map((c) => c.low), h.map((c) => c.close), 14)[199]!;
+    const a = atr(
+      h.map((c) => c.high),
+      h.map((c) => c.low),
+      h.map((c) => c.close),
+      14,
+    )[199]!;
     const full = snapshot(uptrend, { precision: 'full' });
     expect(full.stopDistance).toEqual({ timeframe: '1h', atr: a, multiple: 1.5, price: 1.5 * a, pct: ((1.5 * a) / h[199]!.close) * 100 });
     expect(snapshot(uptrend, { stopAtrMultiple: 2 }).stopDistance.multiple).toBe(2);
@@ -84,7 +89,12 @@ describe('snapshot contents', () => {
   it('key levels bracket the price, at least 0.25 ATR away, with their timeframe and distance', () => {
     const full = snapshot(uptrend, { precision: 'full' });
     const b = uptrend['15m'];
-    const atr15 = atr(b.map((c) => c.high), b.map((c) => c.low), b.map((c) => c.close), 14)[199]!;
+    const atr15 = atr(
+      b.map((c) => c.high),
+      b.map((c) => c.low),
+      b.map((c) => c.close),
+      14,
+    )[199]!;
     const { support, resistance } = full.keyLevels;
     expect(support).not.toBeNull();
     expect(support!.price).toBeLessThanOrEqual(full.price - 0.25 * atr15);

@@ -83,7 +83,12 @@ describe('volatility()', () => {
   it('ATR and ATR% of price on the last candle', () => {
     const c = syntheticCandles({ n: 100, seed: 5 });
     const v = volatility(c, { precision: 'full' });
-    const a = atr(c.map((x) => x.high), c.map((x) => x.low), c.map((x) => x.close), 14)[99]!;
+    const a = atr(
+      c.map((x) => x.high),
+      c.map((x) => x.low),
+      c.map((x) => x.close),
+      14,
+    )[99]!;
     expect(v.atr).toBe(a);
     expect(v.atrPct).toBeCloseTo((a / c[99]!.close) * 100, 12);
     expect(v.bandwidthPercentile).toBeGreaterThanOrEqual(0);

@@ -150,7 +150,12 @@ export async function startFakeAnthropic(options: { apiKey?: string } = {}): Pro
   const sendError = (res: ServerResponse, status: number, type?: string, message?: string, headers: Record<string, string> = {}): void => {
     const [defaultType, defaultMessage] = ERROR_TYPES[status] ?? ['api_error', 'Error'];
     const requestId = newId('req');
-    res.writeHead(status, { 'content-type': 'application/json', 'request-id': requestId, 'x-should-retry': status >= 500 || status === 429 ? 'true' : 'false', ...headers });
+    res.writeHead(status, {
+      'content-type': 'application/json',
+      'request-id': requestId,
+      'x-should-retry': status >= 500 || status === 429 ? 'true' : 'false',
+      ...headers,
+    });
     res.end(JSON.stringify({ type: 'error', error: { type: type ?? defaultType, message: message ?? defaultMessage }, request_id: requestId }));
   };
 
@@ -184,14 +189,25 @@ export async function startFakeAnthropic(options: { apiKey?: string } = {}): Pro
 
     if (request.body?.stream !== true) {
       res.writeHead(200, { 'content-type': 'application/json', ...headers });
-      res.end(JSON.stringify({ id, type: 'message', role: 'assistant', model, content: blocks, stop_reason: stopReason, stop_sequence: null, usage: fullUsage }));
+      res.end(
+        JSON.stringify({ id, type: 'message', role: 'assistant', model, content: blocks, stop_reason: stopReason, stop_sequence: null, usage: fullUsage }),
+      );
       return;
     }
 
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', ...headers });
     sse(res, 'message_start', {
       type: 'message_start',
-      message: { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { ...fullUsage, output_tokens: 1 } },
+      message: {
+        id,
+        type: 'message',
+        role: 'assistant',
+        model,
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        usage: { ...fullUsage, output_tokens: 1 },
+      },
     });
     sse(res, 'ping', { type: 'ping' });
     blocks.forEach((block, index) => {
@@ -285,7 +301,12 @@ export function currentMoverTask(req: RecordedRequest): {
     const match = /Market mover: (\S+) is one of today's top (gainer|loser)s/.exec(content);
     if (m.role !== 'user' || !match) continue;
     const signalId = /Pass signal_id \\?"([^"\\]+)\\?"/.exec(content)?.[1] ?? null;
-    return { symbol: match[1]!, direction: match[2] as 'gainer' | 'loser', signalId, results: toolResults({ ...req, body: { messages: messages.slice(i + 1) } }) };
+    return {
+      symbol: match[1]!,
+      direction: match[2] as 'gainer' | 'loser',
+      signalId,
+      results: toolResults({ ...req, body: { messages: messages.slice(i + 1) } }),
+    };
   }
   throw new Error('no mover prompt in the request');
 }

@@ -36,7 +36,16 @@ import { runScanner } from '../../src/scanner/runner.js';
 import { cycleReport } from '../../src/scanner/store.js';
 import { mulberry32 } from '../../src/sim/rng.js';
 import { startSimExchange, type SimExchange } from '../../src/sim/server.js';
-import { requestText, startFakeAnthropic, text, type FakeAnthropic, type FakeTurn, type RecordedRequest, currentMoverTask, submitFromSnapshot } from '../fakes/anthropic.js';
+import {
+  requestText,
+  startFakeAnthropic,
+  text,
+  type FakeAnthropic,
+  type FakeTurn,
+  type RecordedRequest,
+  currentMoverTask,
+  submitFromSnapshot,
+} from '../fakes/anthropic.js';
 import { BIN, childEnv } from '../helpers/spawn.js';
 import { integrityCheck, runningCycles, storeViolations } from '../helpers/store-invariants.js';
 import { checkLedger, checkRollups } from '../trading/ledger-check.js';
@@ -228,99 +237,117 @@ describe('SIGKILL of the scanner (rules analyst) at random points, and restarts'
     await sim?.close();
   });
 
-  it(`${KILLS} kills across cycles: the file stays sound, nothing executes twice, every cycle ends, the ledger holds`, async () => {
-    const rng = prng(SEED);
-    sim = await startSimExchange({ seed: SEED % 1000 });
-    const dir = mkdtempSync(join(tmpdir(), 'cctrader-crash-'));
-    const dbPath = join(dir, 'desk.db');
-    // The daily loss breaker off (the gaps below lose more than a stop's risk): the desk keeps trading across all the kills.
-    const env = {
-      EXCHANGE_BASE_URL: sim.url,
-      DB_PATH: dbPath,
-      EXCHANGE_RATE_LIMIT: 'false',
-      EXCHANGE_TIMEOUT_MS: '5000',
-      ANALYST: 'rules',
-      LOG_LEVEL: 'warn',
-      DAILY_LOSS_LIMIT_PCT: '100',
-      MAX_OPEN_POSITIONS: '8',
-    };
-    const offset = () => sim.clock.now() - Date.now();
-    /** How the next start comes: at once (the dead cycle's heartbeat is still fresh), a minute or two later
-     * with a long interval (it is resumed), or hours later (it is closed as failed). */
-    const pattern = ['quick', 'resume', 'quick', 'late'] as const;
-    let mode: (typeof pattern)[number] = 'late';
-    const interrupted = new Set<string>();
-    /** What the last start that found an interrupted cycle did with it. */
-    const lastRecovery = new Map<string, 'resumed' | 'abandoned'>();
-    const schedule: string[] = [];
-    let cyclesCompletedInRuns = 0;
+  it(
+    `${KILLS} kills across cycles: the file stays sound, nothing executes twice, every cycle ends, the ledger holds`,
+    async () => {
+      const rng = prng(SEED);
+      sim = await startSimExchange({ seed: SEED % 1000 });
+      const dir = mkdtempSync(join(tmpdir(), 'cctrader-crash-'));
+      const dbPath = join(dir, 'desk.db');
+      // The daily loss breaker off (the gaps below lose more than a stop's risk): the desk keeps trading across all the kills.
+      const env = {
+        EXCHANGE_BASE_URL: sim.url,
+        DB_PATH: dbPath,
+        EXCHANGE_RATE_LIMIT: 'false',
+        EXCHANGE_TIMEOUT_MS: '5000',
+        ANALYST: 'rules',
+        LOG_LEVEL: 'warn',
+        DAILY_LOSS_LIMIT_PCT: '100',
+        MAX_OPEN_POSITIONS: '8',
+      };
+      const offset = () => sim.clock.now() - Date.now();
+      /** How the next start comes: at once (the dead cycle's heartbeat is still fresh), a minute or two later
+       * with a long interval (it is resumed), or hours later (it is closed as failed). */
+      const pattern = ['quick', 'resume', 'quick', 'late'] as const;
+      let mode: (typeof pattern)[number] = 'late';
+      const interrupted = new Set<string>();
+      /** What the last start that found an interrupted cycle did with it. */
+      const lastRecovery = new Map<string, 'resumed' | 'abandoned'>();
+      const schedule: string[] = [];
+      let cyclesCompletedInRuns = 0;
 
-    for (let i = 0; i < KILLS; i++) {
-      const interval = mode === 'resume' ? 600 : 10;
-      const child = startChild(['scan-movers', '--json', '--interval', String(interval)], env, offset());
-      const where = await killPoint(child, rng);
-      const context = `seed ${SEED}, run ${i} (${mode}, killed ${where})\n${child.lines.join('\n')}`;
-      expect(child.exited, `the scanner exited by itself: ${context}`).toBe(false);
-      await child.kill();
-      schedule.push(`run ${i}: ${mode}, killed ${where}; ${child.lines.filter((l) => /interrupted cycle|started/.test(l)).join(', ')}; last line: ${child.lines.at(-1)}`);
-      cyclesCompletedInRuns += child.stdout.split('\n').filter((l) => l.startsWith('{')).length;
+      for (let i = 0; i < KILLS; i++) {
+        const interval = mode === 'resume' ? 600 : 10;
+        const child = startChild(['scan-movers', '--json', '--interval', String(interval)], env, offset());
+        const where = await killPoint(child, rng);
+        const context = `seed ${SEED}, run ${i} (${mode}, killed ${where})\n${child.lines.join('\n')}`;
+        expect(child.exited, `the scanner exited by itself: ${context}`).toBe(false);
+        await child.kill();
+        schedule.push(
+          `run ${i}: ${mode}, killed ${where}; ${child.lines.filter((l) => /interrupted cycle|started/.test(l)).join(', ')}; last line: ${child.lines.at(-1)}`,
+        );
+        cyclesCompletedInRuns += child.stdout.split('\n').filter((l) => l.startsWith('{')).length;
 
-      const r = recoveries(child.lines);
-      for (const id of r.resumed) expect(interrupted.has(id), `resumed ${id}, which was not interrupted: ${context}`).toBe(true);
-      for (const id of r.abandoned) expect(interrupted.has(id), `closed ${id}, which was not interrupted: ${context}`).toBe(true);
+        const r = recoveries(child.lines);
+        for (const id of r.resumed) expect(interrupted.has(id), `resumed ${id}, which was not interrupted: ${context}`).toBe(true);
+        for (const id of r.abandoned) expect(interrupted.has(id), `closed ${id}, which was not interrupted: ${context}`).toBe(true);
+        r.resumed.forEach((id) => lastRecovery.set(id, 'resumed'));
+        r.abandoned.forEach((id) => lastRecovery.set(id, 'abandoned'));
+        for (const id of await checkAfterKill(dbPath, context)) interrupted.add(id);
+
+        // Move the market before the next start: the held coins gap, the clock goes forward.
+        for (const symbol of await heldSymbols(dbPath)) if (rng.next() < 0.6) sim.shock(symbol, rng.pick([-1, 1]) * rng.int(3, 9));
+        // The last restarts come at once, so that the last start finds several dead cycles.
+        mode = i >= KILLS - 3 ? 'quick' : pattern[i % pattern.length]!;
+        sim.clock.advance(mode === 'quick' ? rng.int(0, 3_000) : mode === 'resume' ? rng.int(61_000, 180_000) : rng.int(15, 180) * 60_000);
+      }
+
+      // The last start, a minute after the last kill: it runs one cycle to the end and exits.
+      sim.clock.advance(61_000);
+      const last = startChild(['scan-movers', '--once', '--json', '--interval', '600'], env, offset());
+      const end = await last.exit;
+      expect(end.code, last.lines.join('\n')).toBe(0);
+      const report = JSON.parse(last.stdout) as { status: string; cycleId: string };
+      expect(report.status).toBe('completed');
+      const r = recoveries(last.lines);
       r.resumed.forEach((id) => lastRecovery.set(id, 'resumed'));
       r.abandoned.forEach((id) => lastRecovery.set(id, 'abandoned'));
-      for (const id of await checkAfterKill(dbPath, context)) interrupted.add(id);
 
-      // Move the market before the next start: the held coins gap, the clock goes forward.
-      for (const symbol of await heldSymbols(dbPath)) if (rng.next() < 0.6) sim.shock(symbol, rng.pick([-1, 1]) * rng.int(3, 9));
-      // The last restarts come at once, so that the last start finds several dead cycles.
-      mode = i >= KILLS - 3 ? 'quick' : pattern[i % pattern.length]!;
-      sim.clock.advance(mode === 'quick' ? rng.int(0, 3_000) : mode === 'resume' ? rng.int(61_000, 180_000) : rng.int(15, 180) * 60_000);
-    }
-
-    // The last start, a minute after the last kill: it runs one cycle to the end and exits.
-    sim.clock.advance(61_000);
-    const last = startChild(['scan-movers', '--once', '--json', '--interval', '600'], env, offset());
-    const end = await last.exit;
-    expect(end.code, last.lines.join('\n')).toBe(0);
-    const report = JSON.parse(last.stdout) as { status: string; cycleId: string };
-    expect(report.status).toBe('completed');
-    const r = recoveries(last.lines);
-    r.resumed.forEach((id) => lastRecovery.set(id, 'resumed'));
-    r.abandoned.forEach((id) => lastRecovery.set(id, 'abandoned'));
-
-    expect(integrityCheck(dbPath)).toBe('ok');
-    await withDb(dbPath, async ({ db }) => {
-      const context = `seed ${SEED}\n${schedule.join('\n')}`;
-      expect(await storeViolations(db), context).toEqual([]);
-      // Every cycle has ended: none is left running, whatever the order of quick and late restarts.
-      expect(await runningCycles(db), context).toEqual([]);
-      const cycles = await db.selectFrom('scan_cycles').select(['id', 'status', 'stop_code']).execute();
-      const byId = new Map(cycles.map((c) => [c.id, c]));
-      // An interrupted cycle was taken up by a later start: resumed under its id and finished, or closed as failed.
-      for (const id of interrupted) {
-        const c = byId.get(id)!;
-        if (lastRecovery.get(id) === 'resumed') expect(['completed', 'stopped'], `${id} resumed`).toContain(c.status);
-        else expect(c, `${id} interrupted and not resumed: closed as failed`).toMatchObject({ status: 'failed', stop_code: 'INTERRUPTED' });
-      }
-      expect(interrupted.size, `no kill landed inside a cycle: ${context}`).toBeGreaterThan(0);
-      const resumed = [...lastRecovery.values()].filter((v) => v === 'resumed').length;
-      // The desk traded, and stops or targets fired across restarts.
-      const executed = await db.selectFrom('movers_signals').select(sql<number>`count(*)`.as('n')).where('status', '=', 'executed').executeTakeFirstOrThrow();
-      expect(executed.n).toBeGreaterThan(0);
-      const closed = await db.selectFrom('paper_positions').select(sql<number>`count(*)`.as('n')).where('exit_reason', 'in', ['stop_loss', 'take_profit']).executeTakeFirstOrThrow();
-      expect(closed.n, context).toBeGreaterThan(0);
-      // Movers of a resumed cycle whose signal was decided before the kill took the stored outcome.
-      const replayed = await db.selectFrom('scan_cycle_movers').select(sql<number>`count(*)`.as('n')).where('replayed', '=', 1).executeTakeFirstOrThrow();
-      console.info(
-        `crash (rules): seed ${SEED}, ${KILLS} kills, ${cycles.length} cycles (${cyclesCompletedInRuns} completed before a kill), ` +
-          `${interrupted.size} interrupted: ${resumed} resumed, ${lastRecovery.size - resumed} closed; ` +
-          `${executed.n} executed, ${replayed.n} replayed after a kill, ${closed.n} stopped/targeted`,
-      );
-    });
-    await checkLedgerOn(dbPath, sim);
-  }, LONG ? 900_000 : 60_000);
+      expect(integrityCheck(dbPath)).toBe('ok');
+      await withDb(dbPath, async ({ db }) => {
+        const context = `seed ${SEED}\n${schedule.join('\n')}`;
+        expect(await storeViolations(db), context).toEqual([]);
+        // Every cycle has ended: none is left running, whatever the order of quick and late restarts.
+        expect(await runningCycles(db), context).toEqual([]);
+        const cycles = await db.selectFrom('scan_cycles').select(['id', 'status', 'stop_code']).execute();
+        const byId = new Map(cycles.map((c) => [c.id, c]));
+        // An interrupted cycle was taken up by a later start: resumed under its id and finished, or closed as failed.
+        for (const id of interrupted) {
+          const c = byId.get(id)!;
+          if (lastRecovery.get(id) === 'resumed') expect(['completed', 'stopped'], `${id} resumed`).toContain(c.status);
+          else expect(c, `${id} interrupted and not resumed: closed as failed`).toMatchObject({ status: 'failed', stop_code: 'INTERRUPTED' });
+        }
+        expect(interrupted.size, `no kill landed inside a cycle: ${context}`).toBeGreaterThan(0);
+        const resumed = [...lastRecovery.values()].filter((v) => v === 'resumed').length;
+        // The desk traded, and stops or targets fired across restarts.
+        const executed = await db
+          .selectFrom('movers_signals')
+          .select(sql<number>`count(*)`.as('n'))
+          .where('status', '=', 'executed')
+          .executeTakeFirstOrThrow();
+        expect(executed.n).toBeGreaterThan(0);
+        const closed = await db
+          .selectFrom('paper_positions')
+          .select(sql<number>`count(*)`.as('n'))
+          .where('exit_reason', 'in', ['stop_loss', 'take_profit'])
+          .executeTakeFirstOrThrow();
+        expect(closed.n, context).toBeGreaterThan(0);
+        // Movers of a resumed cycle whose signal was decided before the kill took the stored outcome.
+        const replayed = await db
+          .selectFrom('scan_cycle_movers')
+          .select(sql<number>`count(*)`.as('n'))
+          .where('replayed', '=', 1)
+          .executeTakeFirstOrThrow();
+        console.info(
+          `crash (rules): seed ${SEED}, ${KILLS} kills, ${cycles.length} cycles (${cyclesCompletedInRuns} completed before a kill), ` +
+            `${interrupted.size} interrupted: ${resumed} resumed, ${lastRecovery.size - resumed} closed; ` +
+            `${executed.n} executed, ${replayed.n} replayed after a kill, ${closed.n} stopped/targeted`,
+        );
+      });
+      await checkLedgerOn(dbPath, sim);
+    },
+    LONG ? 900_000 : 60_000,
+  );
 });
 
 // ---- recovery of interrupted cycles, in-process after a real kill -------------------------------
@@ -372,7 +399,10 @@ describe('recovery of the cycles a kill interrupted', () => {
       // Fresh at the start (left alone: it might be another process's), stale from the third cycle on (80 s later).
       expect(recoveries).toEqual([{ cycleId: dead[0], action: 'abandoned', afterCycles: 2 }]);
       expect(await runningCycles(app.deps.db)).toEqual([]);
-      expect(await app.deps.db.selectFrom('scan_cycles').select(['status', 'stop_code']).where('id', '=', dead[0]!).executeTakeFirst()).toEqual({ status: 'failed', stop_code: 'INTERRUPTED' });
+      expect(await app.deps.db.selectFrom('scan_cycles').select(['status', 'stop_code']).where('id', '=', dead[0]!).executeTakeFirst()).toEqual({
+        status: 'failed',
+        stop_code: 'INTERRUPTED',
+      });
       expect(await storeViolations(app.deps.db)).toEqual([]);
     } finally {
       await app.close();
@@ -418,7 +448,7 @@ describe('recovery of the cycles a kill interrupted', () => {
     }
   });
 
-  it('a cycle closed after a kill between a fill and its mover record counts the fill (the mover takes its signal\'s outcome)', async () => {
+  it("a cycle closed after a kill between a fill and its mover record counts the fill (the mover takes its signal's outcome)", async () => {
     // The state a SIGKILL leaves when it lands in the millisecond between the commit of a fill and the
     // update of the mover's row (random kills rarely hit it): signal executed, mover still pending.
     const app = await inProcess();
@@ -460,44 +490,48 @@ describe('recovery of the cycles a kill interrupted', () => {
 // ---- first start: a kill during the migrations ------------------------------------------------
 
 describe('SIGKILL during the first start (the schema migrations)', () => {
-  it(`${MIGRATION_KILLS} kills while a fresh database is being created: the next start migrates it completely`, async () => {
-    const rng = prng(SEED + 1);
-    for (let i = 0; i < MIGRATION_KILLS; i++) {
-      const dir = mkdtempSync(join(tmpdir(), 'cctrader-crash-migrate-'));
-      const dbPath = join(dir, 'desk.db');
-      const env = { DB_PATH: dbPath, LOG_LEVEL: 'warn' };
-      const child = startChild(['db', 'migrate', '--json'], env, 0);
-      // Wait for the migrator's own table (the migrations start right after it), then kill a few ms in.
-      let started = false;
-      const deadline = Date.now() + 10_000;
-      while (!started && !child.exited && Date.now() < deadline) {
-        if (existsSync(dbPath)) {
-          try {
-            const handle = new SQLite(dbPath, { readonly: true, fileMustExist: true });
+  it(
+    `${MIGRATION_KILLS} kills while a fresh database is being created: the next start migrates it completely`,
+    async () => {
+      const rng = prng(SEED + 1);
+      for (let i = 0; i < MIGRATION_KILLS; i++) {
+        const dir = mkdtempSync(join(tmpdir(), 'cctrader-crash-migrate-'));
+        const dbPath = join(dir, 'desk.db');
+        const env = { DB_PATH: dbPath, LOG_LEVEL: 'warn' };
+        const child = startChild(['db', 'migrate', '--json'], env, 0);
+        // Wait for the migrator's own table (the migrations start right after it), then kill a few ms in.
+        let started = false;
+        const deadline = Date.now() + 10_000;
+        while (!started && !child.exited && Date.now() < deadline) {
+          if (existsSync(dbPath)) {
             try {
-              started = handle.prepare(`select count(*) as n from sqlite_master where name = 'kysely_migration'`).pluck().get() === 1;
-            } finally {
-              handle.close();
+              const handle = new SQLite(dbPath, { readonly: true, fileMustExist: true });
+              try {
+                started = handle.prepare(`select count(*) as n from sqlite_master where name = 'kysely_migration'`).pluck().get() === 1;
+              } finally {
+                handle.close();
+              }
+            } catch {
+              // the file is being created
             }
-          } catch {
-            // the file is being created
           }
+          if (!started) await sleep(1);
         }
-        if (!started) await sleep(1);
-      }
-      await sleep(rng.int(0, 12));
-      await child.kill();
+        await sleep(rng.int(0, 12));
+        await child.kill();
 
-      const again = startChild(['db', 'migrate', '--json'], env, 0);
-      const end = await again.exit;
-      expect(end.code, `attempt ${i}: the restart could not migrate\n${again.lines.join('\n')}`).toBe(0);
-      expect(integrityCheck(dbPath)).toBe('ok');
-      await withDb(dbPath, async ({ db }) => {
-        expect((await migrationStatus(db)).filter((m) => !m.applied)).toEqual([]);
-        expect(await storeViolations(db)).toEqual([]);
-      });
-    }
-  }, LONG ? 300_000 : 30_000);
+        const again = startChild(['db', 'migrate', '--json'], env, 0);
+        const end = await again.exit;
+        expect(end.code, `attempt ${i}: the restart could not migrate\n${again.lines.join('\n')}`).toBe(0);
+        expect(integrityCheck(dbPath)).toBe('ok');
+        await withDb(dbPath, async ({ db }) => {
+          expect((await migrationStatus(db)).filter((m) => !m.applied)).toEqual([]);
+          expect(await storeViolations(db)).toEqual([]);
+        });
+      }
+    },
+    LONG ? 300_000 : 30_000,
+  );
 
   it('pending migrations apply in one transaction: one that fails part-way leaves nothing behind', async () => {
     const database = openDatabase(join(mkdtempSync(join(tmpdir(), 'cctrader-crash-migrate-')), 'desk.db'));
@@ -519,7 +553,12 @@ describe('SIGKILL during the first start (the schema migrations)', () => {
       expect((await migrator.migrateToLatest()).error).toBeInstanceOf(Error);
       const tables = await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name in ('a', 'b')`.execute(database.db);
       expect(tables.rows).toEqual([]);
-      expect(await database.db.selectFrom('kysely_migration' as never).selectAll().execute()).toEqual([]);
+      expect(
+        await database.db
+          .selectFrom('kysely_migration' as never)
+          .selectAll()
+          .execute(),
+      ).toEqual([]);
     } finally {
       await database.close();
     }
@@ -568,88 +607,92 @@ describe('SIGKILL of the scanner (Claude analyst, daily session), and restarts',
     await fake?.close();
   });
 
-  it(`${CLAUDE_KILLS} kills during analyses: the day's one session is resumed by every restart, nothing executes twice`, async () => {
-    const rng = prng(SEED + 2);
-    fake = await startFakeAnthropic({ apiKey: 'sk-ant-test-key' });
-    let run = 0;
-    const byRun: Array<{ run: number; request: RecordedRequest }> = [];
-    fake.setFallback({
-      kind: 'dynamic',
-      respond: (request) => {
-        byRun.push({ run, request });
-        return respond(request);
-      },
-    });
-    // Mid-morning UTC, so that the restarts (a minute or two apart) stay on the same trading day.
-    const start = Date.parse('2026-11-21T10:00:00Z');
-    const day = '2026-11-21';
-    sim = await startSimExchange({ seed: (SEED % 1000) + 1 });
-    sim.clock.set(start);
-    const dir = mkdtempSync(join(tmpdir(), 'cctrader-crash-claude-'));
-    const dbPath = join(dir, 'desk.db');
-    const env = {
-      EXCHANGE_BASE_URL: sim.url,
-      DB_PATH: dbPath,
-      AGENT_DIR: join(dir, 'agent'),
-      EXCHANGE_RATE_LIMIT: 'false',
-      ANTHROPIC_API_KEY: 'sk-ant-test-key',
-      ANTHROPIC_BASE_URL: fake.url,
-      CLAUDE_MAX_RETRIES: '0',
-      LOG_LEVEL: 'warn',
-    };
-    const args = ['scan-movers', '--analyst', 'claude', '--daily', '--max-movers', '2', '--interval', '600', '--json'];
-    const offset = () => sim.clock.now() - Date.now();
-    const schedule: string[] = [];
+  it(
+    `${CLAUDE_KILLS} kills during analyses: the day's one session is resumed by every restart, nothing executes twice`,
+    async () => {
+      const rng = prng(SEED + 2);
+      fake = await startFakeAnthropic({ apiKey: 'sk-ant-test-key' });
+      let run = 0;
+      const byRun: Array<{ run: number; request: RecordedRequest }> = [];
+      fake.setFallback({
+        kind: 'dynamic',
+        respond: (request) => {
+          byRun.push({ run, request });
+          return respond(request);
+        },
+      });
+      // Mid-morning UTC, so that the restarts (a minute or two apart) stay on the same trading day.
+      const start = Date.parse('2026-11-21T10:00:00Z');
+      const day = '2026-11-21';
+      sim = await startSimExchange({ seed: (SEED % 1000) + 1 });
+      sim.clock.set(start);
+      const dir = mkdtempSync(join(tmpdir(), 'cctrader-crash-claude-'));
+      const dbPath = join(dir, 'desk.db');
+      const env = {
+        EXCHANGE_BASE_URL: sim.url,
+        DB_PATH: dbPath,
+        AGENT_DIR: join(dir, 'agent'),
+        EXCHANGE_RATE_LIMIT: 'false',
+        ANTHROPIC_API_KEY: 'sk-ant-test-key',
+        ANTHROPIC_BASE_URL: fake.url,
+        CLAUDE_MAX_RETRIES: '0',
+        LOG_LEVEL: 'warn',
+      };
+      const args = ['scan-movers', '--analyst', 'claude', '--daily', '--max-movers', '2', '--interval', '600', '--json'];
+      const offset = () => sim.clock.now() - Date.now();
+      const schedule: string[] = [];
 
-    for (; run < CLAUDE_KILLS; run++) {
-      const child = startChild(args, env, offset());
-      // Kill after the k-th model request of this run: mid-gathering, mid-submission (the fill) or in the wrap-up.
-      const k = rng.int(run === 0 ? 2 : 1, 5);
-      const delay = rng.int(0, 400);
-      const deadline = Date.now() + 20_000;
-      const waiting = () => child.lines.some((l) => l.startsWith('next cycle at'));
-      while (byRun.filter((r) => r.run === run).length < k && !waiting() && !child.exited && Date.now() < deadline) await sleep(10);
-      await sleep(delay);
-      const context = `seed ${SEED}, claude run ${run} (kill after request ${k} + ${delay} ms)\n${child.lines.join('\n')}`;
-      expect(child.exited, `the scanner exited by itself: ${context}`).toBe(false);
-      await child.kill();
-      schedule.push(`run ${run}: ${byRun.filter((r) => r.run === run).length} requests, killed after request ${k} + ${delay} ms`);
-      await checkAfterKill(dbPath, context);
-      sim.clock.advance(rng.int(61_000, 150_000));
-    }
+      for (; run < CLAUDE_KILLS; run++) {
+        const child = startChild(args, env, offset());
+        // Kill after the k-th model request of this run: mid-gathering, mid-submission (the fill) or in the wrap-up.
+        const k = rng.int(run === 0 ? 2 : 1, 5);
+        const delay = rng.int(0, 400);
+        const deadline = Date.now() + 20_000;
+        const waiting = () => child.lines.some((l) => l.startsWith('next cycle at'));
+        while (byRun.filter((r) => r.run === run).length < k && !waiting() && !child.exited && Date.now() < deadline) await sleep(10);
+        await sleep(delay);
+        const context = `seed ${SEED}, claude run ${run} (kill after request ${k} + ${delay} ms)\n${child.lines.join('\n')}`;
+        expect(child.exited, `the scanner exited by itself: ${context}`).toBe(false);
+        await child.kill();
+        schedule.push(`run ${run}: ${byRun.filter((r) => r.run === run).length} requests, killed after request ${k} + ${delay} ms`);
+        await checkAfterKill(dbPath, context);
+        sim.clock.advance(rng.int(61_000, 150_000));
+      }
 
-    // The last start, with a short interval: the interrupted cycles are closed and a new one analyses two movers.
-    const last = startChild(['scan-movers', '--analyst', 'claude', '--daily', '--max-movers', '2', '--interval', '10', '--once', '--json'], env, offset());
-    const end = await last.exit;
-    expect(end.code, last.lines.join('\n')).toBe(0);
-    expect(JSON.parse(last.stdout)).toMatchObject({ status: 'completed', daily: true });
-    const context = `seed ${SEED}\n${schedule.join('\n')}`;
+      // The last start, with a short interval: the interrupted cycles are closed and a new one analyses two movers.
+      const last = startChild(['scan-movers', '--analyst', 'claude', '--daily', '--max-movers', '2', '--interval', '10', '--once', '--json'], env, offset());
+      const end = await last.exit;
+      expect(end.code, last.lines.join('\n')).toBe(0);
+      expect(JSON.parse(last.stdout)).toMatchObject({ status: 'completed', daily: true });
+      const context = `seed ${SEED}\n${schedule.join('\n')}`;
 
-    expect(integrityCheck(dbPath)).toBe('ok');
-    await withDb(dbPath, async ({ db }) => {
-      expect(await storeViolations(db), context).toEqual([]);
-      expect(await runningCycles(db), context).toEqual([]);
-      // One conversation for the day, used by every run of every process.
-      const sessions = await db.selectFrom('agent_sessions').selectAll().execute();
-      expect(sessions.map((s) => s.operation_type)).toEqual([`scanner-${day}`]);
-      const sessionId = sessions[0]!.session_id;
-      const movers = await db.selectFrom('scan_cycle_movers').select(['session_id', 'cycle_id']).where('session_id', 'is not', null).execute();
-      expect(new Set(movers.map((m) => m.session_id))).toEqual(new Set([sessionId]));
-      const executed = await db.selectFrom('movers_signals').select(['signal_id']).where('status', '=', 'executed').execute();
-      expect(executed.length, context).toBeGreaterThan(0);
-    });
+      expect(integrityCheck(dbPath)).toBe('ok');
+      await withDb(dbPath, async ({ db }) => {
+        expect(await storeViolations(db), context).toEqual([]);
+        expect(await runningCycles(db), context).toEqual([]);
+        // One conversation for the day, used by every run of every process.
+        const sessions = await db.selectFrom('agent_sessions').selectAll().execute();
+        expect(sessions.map((s) => s.operation_type)).toEqual([`scanner-${day}`]);
+        const sessionId = sessions[0]!.session_id;
+        const movers = await db.selectFrom('scan_cycle_movers').select(['session_id', 'cycle_id']).where('session_id', 'is not', null).execute();
+        expect(new Set(movers.map((m) => m.session_id))).toEqual(new Set([sessionId]));
+        const executed = await db.selectFrom('movers_signals').select(['signal_id']).where('status', '=', 'executed').execute();
+        expect(executed.length, context).toBeGreaterThan(0);
+      });
 
-    // The restarted processes continued the conversation: the last request of the last run carries
-    // the mover prompts of the earlier runs (those whose first turn was answered and followed up).
-    const lastRequest = byRun.filter((r) => r.run === run).at(-1)?.request;
-    expect(lastRequest, `the last run asked the model nothing: ${context}\n${last.lines.join('\n')}`).toBeDefined();
-    const earlier = new Set<string>();
-    for (let r = 0; r < run; r++) {
-      const own = byRun.filter((x) => x.run === r);
-      if (own.length >= 2) earlier.add(currentMoverTask(own[0]!.request).signalId!);
-    }
-    expect(earlier.size, context).toBeGreaterThan(0);
-    for (const signalId of earlier) expect(requestText(lastRequest!), `${signalId} carried into the last run`).toContain(signalId);
-    await checkLedgerOn(dbPath, sim);
-  }, LONG ? 600_000 : 60_000);
+      // The restarted processes continued the conversation: the last request of the last run carries
+      // the mover prompts of the earlier runs (those whose first turn was answered and followed up).
+      const lastRequest = byRun.filter((r) => r.run === run).at(-1)?.request;
+      expect(lastRequest, `the last run asked the model nothing: ${context}\n${last.lines.join('\n')}`).toBeDefined();
+      const earlier = new Set<string>();
+      for (let r = 0; r < run; r++) {
+        const own = byRun.filter((x) => x.run === r);
+        if (own.length >= 2) earlier.add(currentMoverTask(own[0]!.request).signalId!);
+      }
+      expect(earlier.size, context).toBeGreaterThan(0);
+      for (const signalId of earlier) expect(requestText(lastRequest!), `${signalId} carried into the last run`).toContain(signalId);
+      await checkLedgerOn(dbPath, sim);
+    },
+    LONG ? 600_000 : 60_000,
+  );
 });

@@ -91,7 +91,7 @@ async function counting<T>(fn: () => Promise<T>): Promise<{ result: T; requests:
 
 /** Resolves once the simulator has received no request for `ms`. */
 async function quiet(ms: number): Promise<void> {
-  for (let last = -1; last !== desk.sim.requestCount(); ) {
+  for (let last = -1; last !== desk.sim.requestCount();) {
     last = desk.sim.requestCount();
     await new Promise((resolve) => setTimeout(resolve, ms));
   }
@@ -101,7 +101,8 @@ async function quiet(ms: number): Promise<void> {
 function inject(spec: Omit<FaultSpec, 'count'> & { count?: number }): { taken(): number } {
   const count = spec.count ?? MANY;
   desk.sim.faults.inject({ ...spec, count });
-  const same = (f: { kind: string; pathPrefix?: string; symbol?: string }) => f.kind === spec.kind && f.pathPrefix === spec.pathPrefix && f.symbol === spec.symbol;
+  const same = (f: { kind: string; pathPrefix?: string; symbol?: string }) =>
+    f.kind === spec.kind && f.pathPrefix === spec.pathPrefix && f.symbol === spec.symbol;
   return { taken: () => count - (desk.sim.faults.pending().find(same)?.remaining ?? 0) };
 }
 
@@ -114,7 +115,8 @@ function retries(from: number, symbol?: string): Array<{ what: string; code: str
 }
 
 /** Each mover's analysis (the signal's direction and confidence, or why none). */
-const analyses = (r: CycleResult) => Object.fromEntries(r.movers.map((m) => [m.symbol, m.signal ? `${m.signal.direction} ${m.signal.confidence}` : `${m.outcome} ${m.code ?? ''}`.trim()]));
+const analyses = (r: CycleResult) =>
+  Object.fromEntries(r.movers.map((m) => [m.symbol, m.signal ? `${m.signal.direction} ${m.signal.confidence}` : `${m.outcome} ${m.code ?? ''}`.trim()]));
 /** What came of them, as a multiset: with analyses in parallel, which of two signals meets a cap first may change. */
 const outcomes = (r: CycleResult) => r.movers.map((m) => `${m.outcome} ${m.code ?? ''}`.trim()).sort();
 
@@ -190,41 +192,44 @@ describe('persistent faults for one coin', () => {
     ['html', 'BAD_RESPONSE', false],
   ];
 
-  it.each(cases)('%s on every request about it: its mover fails with %s, the others trade; each call is tried at most 1 + EXCHANGE_RETRIES times', async (kind, code, everyRequestFails) => {
-    // The movers as a fresh portfolio sees them (each cycle trades a new one): the second is analysed.
-    const scan = await scanMovers(deps(), { portfolio: 'not-created' });
-    const symbol = scan.items[1]!.symbol;
-    // The baseline: how many requests about this coin a cycle makes (a zero-latency rule only counts them).
-    const counter = inject({ kind: 'latency', latencyMs: 0, symbol: exchangeId(symbol) });
-    const clean = await cycle();
-    const baseline = counter.taken();
-    expect(baseline).toBeGreaterThan(0);
-    desk.sim.faults.clear();
+  it.each(cases)(
+    '%s on every request about it: its mover fails with %s, the others trade; each call is tried at most 1 + EXCHANGE_RETRIES times',
+    async (kind, code, everyRequestFails) => {
+      // The movers as a fresh portfolio sees them (each cycle trades a new one): the second is analysed.
+      const scan = await scanMovers(deps(), { portfolio: 'not-created' });
+      const symbol = scan.items[1]!.symbol;
+      // The baseline: how many requests about this coin a cycle makes (a zero-latency rule only counts them).
+      const counter = inject({ kind: 'latency', latencyMs: 0, symbol: exchangeId(symbol) });
+      const clean = await cycle();
+      const baseline = counter.taken();
+      expect(baseline).toBeGreaterThan(0);
+      desk.sim.faults.clear();
 
-    const from = desk.logs.length;
-    const fault = inject({ kind, symbol: exchangeId(symbol) });
-    const report = await cycle();
-    const mover = report.movers.find((m) => m.symbol === symbol)!;
-    expect(mover).toMatchObject({ outcome: 'error', code, signal: null });
-    expect(mover.reason).not.toMatch(/<html|<!DOCTYPE|Too many visits|Gateway|retCode/i);
-    expect(report.errors).toBe(1);
-    expect(report.errorsByCode).toEqual({ [code]: 1 });
-    // The others are analysed as before (and a mover skipped for a full portfolio before may now take the free slot).
-    const analysedBefore = (r: CycleResult) => Object.fromEntries(Object.entries(analyses(r)).filter(([s, a]) => s !== symbol && !a.startsWith('skipped')));
-    expect(analysedBefore(report)).toMatchObject(analysedBefore(clean));
-    expect(report.executed).toBeGreaterThan(0);
+      const from = desk.logs.length;
+      const fault = inject({ kind, symbol: exchangeId(symbol) });
+      const report = await cycle();
+      const mover = report.movers.find((m) => m.symbol === symbol)!;
+      expect(mover).toMatchObject({ outcome: 'error', code, signal: null });
+      expect(mover.reason).not.toMatch(/<html|<!DOCTYPE|Too many visits|Gateway|retCode/i);
+      expect(report.errors).toBe(1);
+      expect(report.errorsByCode).toEqual({ [code]: 1 });
+      // The others are analysed as before (and a mover skipped for a full portfolio before may now take the free slot).
+      const analysedBefore = (r: CycleResult) => Object.fromEntries(Object.entries(analyses(r)).filter(([s, a]) => s !== symbol && !a.startsWith('skipped')));
+      expect(analysedBefore(report)).toMatchObject(analysedBefore(clean));
+      expect(report.executed).toBeGreaterThan(0);
 
-    // Bounded: a failing call is tried 1 + RETRIES times, never more, and all of it stays within (1 + RETRIES) x the baseline.
-    // The rules analyst stops at the first failed piece of evidence; the calls still retrying then finish after the cycle.
-    await quiet(kind === 'timeout' ? TIMEOUT_MS + 200 : 100);
-    const taken = fault.taken();
-    const retried = retries(from, symbol);
-    expect(Math.max(0, ...retried.map((r) => r.attempt))).toBe(RETRIES);
-    const calls = retried.filter((r) => r.attempt === 1).length;
-    expect(calls).toBeGreaterThan(0);
-    if (everyRequestFails) expect(taken).toBe(calls * (1 + RETRIES));
-    expect(taken).toBeLessThanOrEqual(baseline * (1 + RETRIES));
-  });
+      // Bounded: a failing call is tried 1 + RETRIES times, never more, and all of it stays within (1 + RETRIES) x the baseline.
+      // The rules analyst stops at the first failed piece of evidence; the calls still retrying then finish after the cycle.
+      await quiet(kind === 'timeout' ? TIMEOUT_MS + 200 : 100);
+      const taken = fault.taken();
+      const retried = retries(from, symbol);
+      expect(Math.max(0, ...retried.map((r) => r.attempt))).toBe(RETRIES);
+      const calls = retried.filter((r) => r.attempt === 1).length;
+      expect(calls).toBeGreaterThan(0);
+      if (everyRequestFails) expect(taken).toBe(calls * (1 + RETRIES));
+      expect(taken).toBeLessThanOrEqual(baseline * (1 + RETRIES));
+    },
+  );
 });
 
 describe('persistent faults on one endpoint for every coin', () => {
@@ -239,7 +244,11 @@ describe('persistent faults on one endpoint for every coin', () => {
     const signals = await deps()
       .db.selectFrom('movers_signals')
       .select(['status', 'reason_code', 'decision', 'position_id'])
-      .where('signal_id', 'in', failed.map((m) => m.signalId))
+      .where(
+        'signal_id',
+        'in',
+        failed.map((m) => m.signalId),
+      )
       .execute();
     expect(signals).toHaveLength(failed.length);
     for (const s of signals) expect(s).toEqual({ status: 'failed', reason_code: 'UPSTREAM_UNAVAILABLE', decision: null, position_id: null });
@@ -273,38 +282,55 @@ describe('persistent faults on one endpoint for every coin', () => {
 });
 
 describe('random fault schedules (seeded)', () => {
-  it(`${SOAK_CYCLES} cycles under random mixes of faults: each completes, every failure has one of our codes, no call is tried more than 1 + RETRIES times`, async () => {
-    const rand = mulberry32(SEED);
-    const pick = <T,>(items: readonly T[]): T => items[Math.floor(rand() * items.length)]!;
-    const kinds: FaultKind[] = ['http429', 'http500', 'http502', 'http503', 'http504', 'timeout', 'garbage', 'empty', 'html', 'retCode10006', 'latency', 'reset'];
-    const paths = ['/v5/market/tickers', '/v5/market/kline', '/v5/market/orderbook', '/v5/market/open-interest', '/v5/market/account-ratio'];
-    const movers = (await scanMovers(deps(), { portfolio: `p${portfolios}`, includeHeld: true })).items.map((m) => exchangeId(m.symbol));
-    const codes = new Set<string>();
-    for (let i = 0; i < SOAK_CYCLES; i++) {
-      const from = desk.logs.length;
-      const schedule: FaultSpec[] = [];
-      for (let n = 1 + Math.floor(rand() * 5); n > 0; n--) {
-        const kind = pick(kinds);
-        const spec: FaultSpec = { kind, ...(kind === 'latency' ? { latencyMs: pick([50, 150, TIMEOUT_MS + 200]) } : {}) };
-        // Intermittent on an endpoint, or persistent for one coin (everything about it, or one endpoint of it).
-        if (rand() < 0.6) Object.assign(spec, { pathPrefix: pick(paths), count: 1 + Math.floor(rand() * 3) });
-        else Object.assign(spec, { symbol: pick(movers), count: MANY, ...(rand() < 0.5 ? { pathPrefix: pick(paths.slice(1)) } : {}) });
-        desk.sim.faults.inject(spec);
-        schedule.push(spec);
+  it(
+    `${SOAK_CYCLES} cycles under random mixes of faults: each completes, every failure has one of our codes, no call is tried more than 1 + RETRIES times`,
+    async () => {
+      const rand = mulberry32(SEED);
+      const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)]!;
+      const kinds: FaultKind[] = [
+        'http429',
+        'http500',
+        'http502',
+        'http503',
+        'http504',
+        'timeout',
+        'garbage',
+        'empty',
+        'html',
+        'retCode10006',
+        'latency',
+        'reset',
+      ];
+      const paths = ['/v5/market/tickers', '/v5/market/kline', '/v5/market/orderbook', '/v5/market/open-interest', '/v5/market/account-ratio'];
+      const movers = (await scanMovers(deps(), { portfolio: `p${portfolios}`, includeHeld: true })).items.map((m) => exchangeId(m.symbol));
+      const codes = new Set<string>();
+      for (let i = 0; i < SOAK_CYCLES; i++) {
+        const from = desk.logs.length;
+        const schedule: FaultSpec[] = [];
+        for (let n = 1 + Math.floor(rand() * 5); n > 0; n--) {
+          const kind = pick(kinds);
+          const spec: FaultSpec = { kind, ...(kind === 'latency' ? { latencyMs: pick([50, 150, TIMEOUT_MS + 200]) } : {}) };
+          // Intermittent on an endpoint, or persistent for one coin (everything about it, or one endpoint of it).
+          if (rand() < 0.6) Object.assign(spec, { pathPrefix: pick(paths), count: 1 + Math.floor(rand() * 3) });
+          else Object.assign(spec, { symbol: pick(movers), count: MANY, ...(rand() < 0.5 ? { pathPrefix: pick(paths.slice(1)) } : {}) });
+          desk.sim.faults.inject(spec);
+          schedule.push(spec);
+        }
+        const report = await cycle();
+        await quiet(TIMEOUT_MS + 200);
+        const context = `seed ${SEED}, cycle ${i}: ${JSON.stringify(schedule)}`;
+        for (const m of report.movers.filter((x) => x.outcome === 'error')) {
+          expect(['RATE_LIMITED', 'UPSTREAM_UNAVAILABLE', 'TIMEOUT', 'BAD_RESPONSE'], context).toContain(m.code);
+          codes.add(m.code!);
+        }
+        for (const key of Object.keys(report.errorsByCode).filter((k) => k.includes(':'))) codes.add(key);
+        expect(Math.max(0, ...retries(from).map((r) => r.attempt)), context).toBeLessThanOrEqual(RETRIES);
+        desk.sim.faults.clear();
       }
-      const report = await cycle();
-      await quiet(TIMEOUT_MS + 200);
-      const context = `seed ${SEED}, cycle ${i}: ${JSON.stringify(schedule)}`;
-      for (const m of report.movers.filter((x) => x.outcome === 'error')) {
-        expect(['RATE_LIMITED', 'UPSTREAM_UNAVAILABLE', 'TIMEOUT', 'BAD_RESPONSE'], context).toContain(m.code);
-        codes.add(m.code!);
-      }
-      for (const key of Object.keys(report.errorsByCode).filter((k) => k.includes(':'))) codes.add(key);
-      expect(Math.max(0, ...retries(from).map((r) => r.attempt)), context).toBeLessThanOrEqual(RETRIES);
-      desk.sim.faults.clear();
-    }
-    console.info(`faults soak: seed ${SEED}, ${SOAK_CYCLES} cycles, failure codes seen: ${[...codes].sort().join(', ') || 'none'}`);
-  }, LONG ? 600_000 : 30_000);
+      console.info(`faults soak: seed ${SEED}, ${SOAK_CYCLES} cycles, failure codes seen: ${[...codes].sort().join(', ') || 'none'}`);
+    },
+    LONG ? 600_000 : 30_000,
+  );
 });
 
 describe('after the faults', () => {

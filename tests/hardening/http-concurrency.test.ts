@@ -38,7 +38,16 @@ afterAll(async () => {
 async function signalFor(symbol: string, extra: Record<string, unknown> = {}) {
   const quote = (await desk.call('get_current_price', { symbol: `${symbol}/USDT` })).data;
   const last = quote.last as number;
-  return { symbol: `${symbol}/USDT`, direction: 'long', confidence: 80, entry_price: last, stop_loss: last * 0.98, take_profit: last * 1.05, analysis: 'concurrency test', ...extra };
+  return {
+    symbol: `${symbol}/USDT`,
+    direction: 'long',
+    confidence: 80,
+    entry_price: last,
+    stop_loss: last * 0.98,
+    take_profit: last * 1.05,
+    analysis: 'concurrency test',
+    ...extra,
+  };
 }
 
 describe('eight HTTP clients at once', () => {

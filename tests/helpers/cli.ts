@@ -17,11 +17,7 @@ export interface CliRun {
   stderr: string;
 }
 
-export async function runCliInProcess(
-  args: string[],
-  env: Record<string, string>,
-  options: { tty?: boolean; input?: string } = {},
-): Promise<CliRun> {
+export async function runCliInProcess(args: string[], env: Record<string, string>, options: { tty?: boolean; input?: string } = {}): Promise<CliRun> {
   const stdout = new Capture();
   const stderr = new Capture();
   const stdin = new PassThrough();

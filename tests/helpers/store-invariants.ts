@@ -34,10 +34,16 @@ async function rows<T>(db: Kysely<DB>, query: ReturnType<typeof sql<T>>): Promis
 export async function storeViolations(db: Kysely<DB>): Promise<string[]> {
   const out: string[] = [];
 
-  for (const r of await rows<{ signal_id: string; n: number }>(db, sql`select signal_id, count(*) as n from movers_signals where signal_id is not null group by signal_id having count(*) > 1`)) {
+  for (const r of await rows<{ signal_id: string; n: number }>(
+    db,
+    sql`select signal_id, count(*) as n from movers_signals where signal_id is not null group by signal_id having count(*) > 1`,
+  )) {
     out.push(`signal_id ${r.signal_id} is stored ${r.n} times`);
   }
-  for (const r of await rows<{ id: number; signal_id: string | null; status: string }>(db, sql`select id, signal_id, status from movers_signals where status != 'failed' and decision is null`)) {
+  for (const r of await rows<{ id: number; signal_id: string | null; status: string }>(
+    db,
+    sql`select id, signal_id, status from movers_signals where status != 'failed' and decision is null`,
+  )) {
     out.push(`signal ${r.id} (${r.signal_id}) is ${r.status} without its decision`);
   }
   for (const r of await rows<{ id: number; signal_id: string | null; position_id: number | null; n: number; own: number }>(
@@ -78,7 +84,15 @@ export async function storeViolations(db: Kysely<DB>): Promise<string[]> {
     out.push(`portfolio ${r.portfolio_id} holds ${r.n} open ${r.symbol} positions`);
   }
 
-  for (const r of await rows<{ cycle_id: string; symbol: string; outcome: string; signal_id: string; signal_row_id: number | null; own_id: string | null; status: string | null }>(
+  for (const r of await rows<{
+    cycle_id: string;
+    symbol: string;
+    outcome: string;
+    signal_id: string;
+    signal_row_id: number | null;
+    own_id: string | null;
+    status: string | null;
+  }>(
     db,
     sql`select m.cycle_id, m.symbol, m.outcome, m.signal_id, m.signal_row_id, s.signal_id as own_id, s.status
         from scan_cycle_movers m left join movers_signals s on s.id = m.signal_row_id
@@ -87,7 +101,8 @@ export async function storeViolations(db: Kysely<DB>): Promise<string[]> {
     const mover = `mover ${r.cycle_id}/${r.symbol}`;
     if (r.signal_row_id === null) out.push(`${mover} is ${r.outcome} without its signal`);
     else if (r.own_id !== r.signal_id) out.push(`${mover} points at signal ${r.signal_row_id} (${r.own_id}), not at ${r.signal_id}`);
-    else if (['executed', 'rejected', 'recorded'].includes(r.outcome) && r.status !== r.outcome) out.push(`${mover} says ${r.outcome}, its signal is ${r.status}`);
+    else if (['executed', 'rejected', 'recorded'].includes(r.outcome) && r.status !== r.outcome)
+      out.push(`${mover} says ${r.outcome}, its signal is ${r.status}`);
   }
   for (const r of await rows<{ signal_row_id: number; n: number }>(
     db,

@@ -10,7 +10,23 @@ describe('cctrader CLI', () => {
   it('--help lists the commands', async () => {
     const r = await runBin(['--help'], {});
     expect(r.code).toBe(0);
-    for (const command of ['serve', 'sim-exchange', 'demo', 'config', 'db', 'scan-movers', 'analyze', 'monitor', 'signals', 'status', 'pnl-report', 'portfolio', 'halt', 'resume']) expect(r.stdout).toMatch(new RegExp(`^\\s+${command}\\b`, 'm'));
+    for (const command of [
+      'serve',
+      'sim-exchange',
+      'demo',
+      'config',
+      'db',
+      'scan-movers',
+      'analyze',
+      'monitor',
+      'signals',
+      'status',
+      'pnl-report',
+      'portfolio',
+      'halt',
+      'resume',
+    ])
+      expect(r.stdout).toMatch(new RegExp(`^\\s+${command}\\b`, 'm'));
   });
 
   it('config --json prints one JSON document with secrets redacted, and .env < environment', async () => {

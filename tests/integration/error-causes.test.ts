@@ -34,12 +34,20 @@ afterAll(async () => {
   await new Promise((resolve) => plainHttp.close(resolve));
 });
 
-const base = (extra: Record<string, string> = {}) => ({ EXCHANGE_BASE_URL: sim.url, EXCHANGE_RATE_LIMIT: 'false', EXCHANGE_RETRIES: '0', LOG_LEVEL: 'warn', ...extra });
+const base = (extra: Record<string, string> = {}) => ({
+  EXCHANGE_BASE_URL: sim.url,
+  EXCHANGE_RATE_LIMIT: 'false',
+  EXCHANGE_RETRIES: '0',
+  LOG_LEVEL: 'warn',
+  ...extra,
+});
 const noStack = (text: string) => expect(text).not.toMatch(/\n\s+at [\w.<>]+ \(|\n\s+at file:/);
 
 describe('reaching the exchange', () => {
   it('a TLS failure is UPSTREAM_UNAVAILABLE with the cause in the hint, never INTERNAL', async () => {
-    const desk = await startTestDesk({ env: { EXCHANGE_BASE_URL: `https://127.0.0.1:${(plainHttp.address() as AddressInfo).port}`, EXCHANGE_RETRIES: '0', LOG_LEVEL: 'warn' } });
+    const desk = await startTestDesk({
+      env: { EXCHANGE_BASE_URL: `https://127.0.0.1:${(plainHttp.address() as AddressInfo).port}`, EXCHANGE_RETRIES: '0', LOG_LEVEL: 'warn' },
+    });
     try {
       const r = await desk.call('get_current_price', { symbol: 'BTC/USDT' });
       expect(r.isError).toBe(true);
@@ -52,7 +60,11 @@ describe('reaching the exchange', () => {
   });
 
   it('a DNS failure names the host; the CLI exits 1 and --json prints {"error": ...}', async () => {
-    const r = await runBin(['analyze', '--symbol', 'BTC/USDT', '--json'], { ...base(), EXCHANGE_BASE_URL: 'http://nonexistent-host.invalid', DB_PATH: join(dir, 'dns.db') });
+    const r = await runBin(['analyze', '--symbol', 'BTC/USDT', '--json'], {
+      ...base(),
+      EXCHANGE_BASE_URL: 'http://nonexistent-host.invalid',
+      DB_PATH: join(dir, 'dns.db'),
+    });
     expect(r.code).toBe(1);
     const out = JSON.parse(r.stdout);
     expect(out.error.code).toBe('UPSTREAM_UNAVAILABLE');
@@ -102,7 +114,10 @@ describe('an unusable database file', () => {
     const folder = mkdtempSync(join(dir, 'readonly-'));
     const path = join(folder, 'desk.db');
     expect((await runBin(['db', 'migrate'], { ...base(), DB_PATH: path })).code).toBe(0);
-    execFileSync(process.execPath, ['-e', `const D=require(${JSON.stringify(require.resolve('better-sqlite3'))}); const d=new D(${JSON.stringify(path)}); d.pragma('journal_mode = DELETE'); d.close();`]);
+    execFileSync(process.execPath, [
+      '-e',
+      `const D=require(${JSON.stringify(require.resolve('better-sqlite3'))}); const d=new D(${JSON.stringify(path)}); d.pragma('journal_mode = DELETE'); d.close();`,
+    ]);
     // Root ignores file modes: make the file immutable instead where that works.
     try {
       execFileSync('chattr', ['+i', path], { stdio: 'ignore' });

@@ -19,10 +19,21 @@ const TOKEN = 'test-token-0123456789abcdef';
 
 function rawPost(url: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
   const u = new URL(url);
-  const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } } });
+  const body = JSON.stringify({
+    jsonrpc: '2.0',
+    id: 1,
+    method: 'initialize',
+    params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } },
+  });
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers } },
+      {
+        host: u.hostname,
+        port: u.port,
+        path: u.pathname,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+      },
       (res) => {
         let text = '';
         res.on('data', (d) => (text += d));
@@ -57,7 +68,7 @@ describe('cctrader serve --http', () => {
     const client = await connect(open.url);
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name)).toContain('get_current_price');
-    const r = (await client.callTool({ name: "get_current_price", arguments: { symbol: "ETH/USDT" } })) as unknown as { structuredContent: { symbol: string } };
+    const r = (await client.callTool({ name: 'get_current_price', arguments: { symbol: 'ETH/USDT' } })) as unknown as { structuredContent: { symbol: string } };
     expect(r.structuredContent.symbol).toBe('ETH/USDT:USDT');
     await client.close();
   });
@@ -84,11 +95,14 @@ describe('cctrader serve --http', () => {
     const u = new URL(guarded.url);
     const raw = (method: string, headers: Record<string, string>, body?: string) =>
       new Promise<{ status: number; body: string }>((resolve, reject) => {
-        const req = request({ host: u.hostname, port: u.port, path: u.pathname, method, headers: { accept: 'application/json, text/event-stream', ...headers } }, (res) => {
-          let text = '';
-          res.on('data', (d) => (text += d));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-        });
+        const req = request(
+          { host: u.hostname, port: u.port, path: u.pathname, method, headers: { accept: 'application/json, text/event-stream', ...headers } },
+          (res) => {
+            let text = '';
+            res.on('data', (d) => (text += d));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+          },
+        );
         req.on('error', reject);
         req.end(body);
       });
@@ -111,7 +125,14 @@ describe('remote HTTP (serve --http --host 0.0.0.0 with a token)', () => {
     .find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
 
   async function serve(env: Record<string, string>): Promise<{ url: string; stop(): Promise<void> }> {
-    const child = spawnBin(['serve', '--http', '--host', '0.0.0.0', '--port', '0'], { EXCHANGE_BASE_URL: desk.sim.url, DB_PATH: ':memory:', EXCHANGE_RATE_LIMIT: 'false', LOG_LEVEL: 'warn', CCTRADER_HTTP_TOKEN: TOKEN, ...env });
+    const child = spawnBin(['serve', '--http', '--host', '0.0.0.0', '--port', '0'], {
+      EXCHANGE_BASE_URL: desk.sim.url,
+      DB_PATH: ':memory:',
+      EXCHANGE_RATE_LIMIT: 'false',
+      LOG_LEVEL: 'warn',
+      CCTRADER_HTTP_TOKEN: TOKEN,
+      ...env,
+    });
     const port = await new Promise<string>((resolve, reject) => {
       let text = '';
       child.stderr.on('data', (d) => {
@@ -123,10 +144,11 @@ describe('remote HTTP (serve --http --host 0.0.0.0 with a token)', () => {
     });
     return {
       url: `http://${ip}:${port}/mcp`,
-      stop: () => new Promise<void>((resolve) => {
-        child.on('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
+      stop: () =>
+        new Promise<void>((resolve) => {
+          child.on('exit', () => resolve());
+          child.kill('SIGTERM');
+        }),
     };
   }
 
@@ -135,7 +157,9 @@ describe('remote HTTP (serve --http --host 0.0.0.0 with a token)', () => {
     const listed = await serve({ CCTRADER_HTTP_ALLOWED_HOSTS: `desk.example, ${ip}` });
     try {
       const client = await connect(listed.url, TOKEN);
-      const r = (await client.callTool({ name: 'get_current_price', arguments: { symbol: 'BTC/USDT' } })) as unknown as { structuredContent: { symbol: string } };
+      const r = (await client.callTool({ name: 'get_current_price', arguments: { symbol: 'BTC/USDT' } })) as unknown as {
+        structuredContent: { symbol: string };
+      };
       expect(r.structuredContent.symbol).toBe('BTC/USDT:USDT');
       await client.close();
       expect((await rawPost(listed.url, { authorization: `Bearer ${TOKEN}` })).status).toBe(200);

@@ -48,14 +48,27 @@ describe('a bound run', () => {
     expect(r.data.signalId).toBe('cycle-1:SOLUSDT');
     expect(r.data.note).toMatch(/portfolio "default" ignored: this run trades portfolio "run-p"/);
     expect(r.data.note).toMatch(/signal_id "mine" ignored/);
-    const row = await desk.app.deps.db.selectFrom('movers_signals as s').innerJoin('paper_portfolios as p', 'p.id', 's.portfolio_id').select(['p.name', 's.signal_id']).where('s.id', '=', r.data.id).executeTakeFirstOrThrow();
+    const row = await desk.app.deps.db
+      .selectFrom('movers_signals as s')
+      .innerJoin('paper_portfolios as p', 'p.id', 's.portfolio_id')
+      .select(['p.name', 's.signal_id'])
+      .where('s.id', '=', r.data.id)
+      .executeTakeFirstOrThrow();
     expect(row).toEqual({ name: 'run-p', signal_id: 'cycle-1:SOLUSDT' });
     // The portfolio tool reads the run's portfolio too.
     expect((await call('get_portfolio_status', { portfolio: 'default' })).data.portfolio).toBe('run-p');
   });
 
   it('refuses a signal for another coin', async () => {
-    const r = await call('submit_trading_signal', { symbol: 'BTC/USDT', direction: 'long', confidence: 70, entry_price: 100, stop_loss: 90, take_profit: 130, analysis: 'x' });
+    const r = await call('submit_trading_signal', {
+      symbol: 'BTC/USDT',
+      direction: 'long',
+      confidence: 70,
+      entry_price: 100,
+      stop_loss: 90,
+      take_profit: 130,
+      analysis: 'x',
+    });
     expect(r.isError).toBe(true);
     expect(r.text).toMatch(/^INVALID_INPUT: This analysis is about SOL\/USDT:USDT/);
   });

@@ -44,10 +44,20 @@ describe('paper-trading commands', () => {
     const { createDeps } = await import('../../src/app.js');
     const { loadConfig } = await import('../../src/config.js');
     const { submitSignal } = await import('../../src/signals/submit.js');
-    const app = await createDeps(loadConfig({ env: { EXCHANGE_BASE_URL: sim.url, DB_PATH: dbPath, EXCHANGE_RATE_LIMIT: 'false', LOG_LEVEL: 'warn' } }), { writeLog: () => {} });
+    const app = await createDeps(loadConfig({ env: { EXCHANGE_BASE_URL: sim.url, DB_PATH: dbPath, EXCHANGE_RATE_LIMIT: 'false', LOG_LEVEL: 'warn' } }), {
+      writeLog: () => {},
+    });
     try {
       const last = (await app.deps.market.ticker('SOL/USDT')).last;
-      const out = await submitSignal(app.deps, { symbol: 'SOL/USDT', direction: 'long', confidence: 80, entry_price: last, stop_loss: last * 0.98, take_profit: last * 1.05, analysis: 'cli test' });
+      const out = await submitSignal(app.deps, {
+        symbol: 'SOL/USDT',
+        direction: 'long',
+        confidence: 80,
+        entry_price: last,
+        stop_loss: last * 0.98,
+        take_profit: last * 1.05,
+        analysis: 'cli test',
+      });
       expect(out.status).toBe('executed');
     } finally {
       await app.close();
@@ -83,11 +93,23 @@ describe('paper-trading commands', () => {
     const { submitSignal } = await import('../../src/signals/submit.js');
     const { getSignalHistory } = await import('../../src/signals/history.js');
     const analysis = `ETH reclaimed the 1h EMA50 with rising volume; funding is flat and open interest rose 4% over the day. ${'Positioning is not crowded. '.repeat(20)}Risk: a failed retest of 3400.`;
-    const app = await createDeps(loadConfig({ env: { EXCHANGE_BASE_URL: sim.url, DB_PATH: dbPath, EXCHANGE_RATE_LIMIT: 'false', LOG_LEVEL: 'warn' } }), { writeLog: () => {} });
+    const app = await createDeps(loadConfig({ env: { EXCHANGE_BASE_URL: sim.url, DB_PATH: dbPath, EXCHANGE_RATE_LIMIT: 'false', LOG_LEVEL: 'warn' } }), {
+      writeLog: () => {},
+    });
     let id: number;
     try {
       const last = (await app.deps.market.ticker('ETH/USDT')).last;
-      id = (await submitSignal(app.deps, { symbol: 'ETH/USDT', direction: 'long', confidence: 40, entry_price: last, stop_loss: last * 0.98, take_profit: last * 1.05, analysis })).id;
+      id = (
+        await submitSignal(app.deps, {
+          symbol: 'ETH/USDT',
+          direction: 'long',
+          confidence: 40,
+          entry_price: last,
+          stop_loss: last * 0.98,
+          take_profit: last * 1.05,
+          analysis,
+        })
+      ).id;
       // The tool's answer carries the analysis cut to 300 characters, and says so.
       const tool = await getSignalHistory(app.deps.db, { symbol: 'ETH/USDT', limit: 1, analysisChars: 300 });
       expect(tool.items[0]!.analysisCut).toBe(true);
@@ -101,7 +123,7 @@ describe('paper-trading commands', () => {
     expect(listed.items[0].analysisCut).toBeUndefined();
     const table = (await cli(['signals', '--limit', '1'])).stdout;
     expect(table).toMatch(/│ Analysis +│/);
-    expect(table).toContain("ETH reclaimed the 1h EMA50 with rising volume…");
+    expect(table).toContain('ETH reclaimed the 1h EMA50 with rising volume…');
     const whole = await cli(['signals', '--id', String(id!)]);
     expect(whole.code, whole.stderr).toBe(0);
     expect(whole.stdout).toContain(`┌─ Signal #${id!}`);

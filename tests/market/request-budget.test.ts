@@ -136,7 +136,10 @@ describe('request budget: closing', () => {
   it('fails the requests still waiting when the client closes, and keeps serving later ones', async () => {
     const h = harness(1);
     void h.request('first');
-    const waiting = h.request('second').then(() => 'sent', (e: AppError) => e.code);
+    const waiting = h.request('second').then(
+      () => 'sent',
+      (e: AppError) => e.code,
+    );
     await settle();
     expect(h.timer.pending()).toBe(1); // the wake-up for the second request
     h.budget.rejectWaiting(new AppError('UPSTREAM_UNAVAILABLE', 'closed'));
@@ -151,7 +154,12 @@ describe('request budget: closing', () => {
 describe('request budget: back-off', () => {
   it('stops everything until the back-off ends: waiters and new requests fail with RATE_LIMITED and the time to retry', async () => {
     const h = harness(2);
-    const results = Array.from({ length: 5 }, (_, i) => h.request(`r${i}`).then(() => 'sent', (e: unknown) => e));
+    const results = Array.from({ length: 5 }, (_, i) =>
+      h.request(`r${i}`).then(
+        () => 'sent',
+        (e: unknown) => e,
+      ),
+    );
     await settle();
     const until = h.timer.now() + 600_000;
     h.budget.backOff('403', until);
@@ -165,7 +173,10 @@ describe('request budget: back-off', () => {
     expect(h.budget.status()).toMatchObject({ waiting: 0, backoff: { until, reason: '403' } });
 
     await h.timer.advance(599_999);
-    const during = await h.budget.acquire(1).then(() => 'sent', (e: AppError) => e.code);
+    const during = await h.budget.acquire(1).then(
+      () => 'sent',
+      (e: AppError) => e.code,
+    );
     expect(during).toBe('RATE_LIMITED');
     expect((h.budget.refusal()?.details as { retryAfterMs: number }).retryAfterMs).toBe(1);
     expect(h.sent).toHaveLength(2);

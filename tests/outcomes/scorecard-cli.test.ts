@@ -31,7 +31,15 @@ beforeAll(async () => {
     // A signal made now, traded on paper: nothing to score yet.
     const now = deps.clock.now();
     const last = (await deps.market.ticker('SOL/USDT')).last;
-    const out = await submitSignal(deps, { symbol: 'SOL/USDT', direction: 'long', confidence: 81, entry_price: last, stop_loss: last * 0.98, take_profit: last * 1.05, analysis: 'cli' });
+    const out = await submitSignal(deps, {
+      symbol: 'SOL/USDT',
+      direction: 'long',
+      confidence: 81,
+      entry_price: last,
+      stop_loss: last * 0.98,
+      take_profit: last * 1.05,
+      analysis: 'cli',
+    });
     expect(out.status).toBe('executed');
     const portfolio = await deps.db.selectFrom('paper_portfolios').select('id').where('name', '=', 'default').executeTakeFirstOrThrow();
     // And one made three hours ago at the price then: its one-hour horizon is over, so it is decided either way.
@@ -50,7 +58,10 @@ beforeAll(async () => {
         portfolio_id: portfolio.id,
       })
       .execute();
-    await deps.db.insertInto('token_usage').values({ provider: 'anthropic', operation_type: 'analysis', model: 'm', cost_usd: '0.25', created_at: now, symbol: 'SOL/USDT' }).execute();
+    await deps.db
+      .insertInto('token_usage')
+      .values({ provider: 'anthropic', operation_type: 'analysis', model: 'm', cost_usd: '0.25', created_at: now, symbol: 'SOL/USDT' })
+      .execute();
   } finally {
     await app.close();
   }

@@ -46,7 +46,10 @@ describe('get_signal_scorecard on the simulator', () => {
     expect([btc.status, eth.status, sol.status, tight.status]).toEqual(['executed', 'executed', 'recorded', 'rejected']);
 
     const db = d.app.deps.db;
-    await db.insertInto('scan_cycles').values({ id: 'scan-t1', started_at: T0, heartbeat_at: T0, status: 'completed', analyst: 'claude', portfolio: 'default' }).execute();
+    await db
+      .insertInto('scan_cycles')
+      .values({ id: 'scan-t1', started_at: T0, heartbeat_at: T0, status: 'completed', analyst: 'claude', portfolio: 'default' })
+      .execute();
     await db
       .insertInto('scan_cycle_movers')
       .values({
@@ -65,9 +68,36 @@ describe('get_signal_scorecard on the simulator', () => {
         finished_at: T0,
       })
       .execute();
-    await recordLlmUsage(db, { provider: 'anthropic', operationType: 'scanner', model: 'claude-sonnet-4-5', inputTokens: 9000, outputTokens: 800, costUsd: '0.4', at: T0, symbol: 'BTC/USDT' });
-    await recordLlmUsage(db, { provider: 'anthropic', operationType: 'analysis', model: 'claude-sonnet-4-5', inputTokens: 2000, outputTokens: 300, costUsd: '0.1', at: T0, symbol: 'ETH/USDT' });
-    await recordLlmUsage(db, { provider: 'perplexity', operationType: 'sentiment', model: 'sonar', inputTokens: 100, outputTokens: 200, costUsd: '0.01', at: T0, symbol: 'ETH/USDT:USDT' });
+    await recordLlmUsage(db, {
+      provider: 'anthropic',
+      operationType: 'scanner',
+      model: 'claude-sonnet-4-5',
+      inputTokens: 9000,
+      outputTokens: 800,
+      costUsd: '0.4',
+      at: T0,
+      symbol: 'BTC/USDT',
+    });
+    await recordLlmUsage(db, {
+      provider: 'anthropic',
+      operationType: 'analysis',
+      model: 'claude-sonnet-4-5',
+      inputTokens: 2000,
+      outputTokens: 300,
+      costUsd: '0.1',
+      at: T0,
+      symbol: 'ETH/USDT',
+    });
+    await recordLlmUsage(db, {
+      provider: 'perplexity',
+      operationType: 'sentiment',
+      model: 'sonar',
+      inputTokens: 100,
+      outputTokens: 200,
+      costUsd: '0.01',
+      at: T0,
+      symbol: 'ETH/USDT:USDT',
+    });
 
     d.sim.shock('BTCUSDT', 8); // gaps through the BTC target
     d.sim.shock('ETHUSDT', -6); // gaps through the ETH stop
@@ -94,7 +124,14 @@ describe('get_signal_scorecard on the simulator', () => {
     expect(Object.fromEntries(card.byAnalyst.map((g: { key: string; signals: number }) => [g.key, g.signals]))).toEqual({ claude: 1, manual: 3 });
 
     const realized = closed.reduce((sum, c) => sum + c.realizedPnl, 0);
-    expect(card.cost).toMatchObject({ spentUsd: 0.51, byProvider: { anthropic: 0.5, perplexity: 0.01 }, signals: 4, executed: 2, closedTrades: 2, perExecutedTrade: 0.255 });
+    expect(card.cost).toMatchObject({
+      spentUsd: 0.51,
+      byProvider: { anthropic: 0.5, perplexity: 0.01 },
+      signals: 4,
+      executed: 2,
+      closedTrades: 2,
+      perExecutedTrade: 0.255,
+    });
     expect(card.cost.realizedPnl).toBeCloseTo(realized, 3);
     expect(card.cost.summary).toMatch(/^spent \$0\.51 on analysis (to make|and lost) \$\d/);
     expect(card.cost.byAnalyst.map((a: { analyst: string; spentUsd: number }) => [a.analyst, a.spentUsd])).toEqual([

@@ -63,7 +63,17 @@ beforeEach(async () => {
   const position = (symbol: string, pnl: string, closedAt: number) =>
     db
       .insertInto('paper_positions')
-      .values({ portfolio_id: portfolioId, symbol, direction: 'long', entry_price: '1', quantity: '1', status: 'closed', opened_at: T0, closed_at: closedAt, realized_pnl: pnl })
+      .values({
+        portfolio_id: portfolioId,
+        symbol,
+        direction: 'long',
+        entry_price: '1',
+        quantity: '1',
+        status: 'closed',
+        opened_at: T0,
+        closed_at: closedAt,
+        realized_pnl: pnl,
+      })
       .returning('id')
       .executeTakeFirstOrThrow();
   const solPos = (await position('SOL/USDT:USDT', '12.5', T0 + 3 * HOUR)).id;
@@ -74,16 +84,45 @@ beforeEach(async () => {
     await db.updateTable('movers_signals').set({ portfolio_id: portfolioId }).where('id', '=', id).execute();
     await db
       .insertInto('signal_outcomes')
-      .values({ signal_row_id: id, status: outcome.status, horizon_end: s.at + 72 * HOUR, result_r: outcome.r, mfe_r: Math.max(outcome.r, 0.5), mae_r: -0.5, time_to_hit_ms: outcome.hitMs, updated_at: T0 })
+      .values({
+        signal_row_id: id,
+        status: outcome.status,
+        horizon_end: s.at + 72 * HOUR,
+        result_r: outcome.r,
+        mfe_r: Math.max(outcome.r, 0.5),
+        mae_r: -0.5,
+        time_to_hit_ms: outcome.hitMs,
+        updated_at: T0,
+      })
       .execute();
     return id;
   };
   await sig(
-    { at: T0 + 30_000, symbol: 'SOL/USDT:USDT', confidence: 82, entry: 100, stop: 98, target: 105, status: 'executed', signalId: 'scan-1:SOLUSDT', positionId: solPos },
+    {
+      at: T0 + 30_000,
+      symbol: 'SOL/USDT:USDT',
+      confidence: 82,
+      entry: 100,
+      stop: 98,
+      target: 105,
+      status: 'executed',
+      signalId: 'scan-1:SOLUSDT',
+      positionId: solPos,
+    },
     { status: 'take_profit', r: 2.5, hitMs: 3 * HOUR },
   );
   await sig(
-    { at: T0 + HOUR + 3_000, symbol: 'DOGE/USDT:USDT', confidence: 65, entry: 1, stop: 0.9, target: 1.3, status: 'rejected', code: 'STOP_TOO_WIDE', signalId: 'scan-2:DOGEUSDT' },
+    {
+      at: T0 + HOUR + 3_000,
+      symbol: 'DOGE/USDT:USDT',
+      confidence: 65,
+      entry: 1,
+      stop: 0.9,
+      target: 1.3,
+      status: 'rejected',
+      code: 'STOP_TOO_WIDE',
+      signalId: 'scan-2:DOGEUSDT',
+    },
     { status: 'stop_loss', r: -1, hitMs: HOUR },
   );
   await sig(
@@ -91,7 +130,17 @@ beforeEach(async () => {
     { status: 'stop_loss', r: -1.2, hitMs: 2 * HOUR },
   );
   await sig(
-    { at: T0 + 2 * HOUR + 60_000, symbol: 'ETH/USDT:USDT', direction: 'short', confidence: 40, entry: 100, stop: 102, target: 95, status: 'recorded', code: 'LOW_CONFIDENCE' },
+    {
+      at: T0 + 2 * HOUR + 60_000,
+      symbol: 'ETH/USDT:USDT',
+      direction: 'short',
+      confidence: 40,
+      entry: 100,
+      stop: 102,
+      target: 95,
+      status: 'recorded',
+      code: 'LOW_CONFIDENCE',
+    },
     { status: 'expired', r: 0.3, hitMs: null },
   );
   // A fresh signal not yet evaluated: pending, in no rate.

@@ -20,7 +20,9 @@ let n = 0;
 const newFile = () => join(tmp, `c${++n}`, 'cassette.json');
 
 /** A request as the binary sends it, with the parts that vary between identical runs as arguments. */
-function body(v: { session?: string; device?: string; cwd?: string; os?: string; date?: string; budget?: string; cache?: boolean; prompt?: string; billing?: string } = {}) {
+function body(
+  v: { session?: string; device?: string; cwd?: string; os?: string; date?: string; budget?: string; cache?: boolean; prompt?: string; billing?: string } = {},
+) {
   const cache = v.cache === false ? {} : { cache_control: { type: 'ephemeral' } };
   return {
     model: 'claude-sonnet-4-5',
@@ -83,8 +85,15 @@ describe('requestKey', () => {
     b.messages.push({
       role: 'user',
       content: [
-        { type: 'text', text: "<system-reminder>\nThe date has changed. Today's date is now 2026-12-04. No need to announce the new date.\n</system-reminder>" },
-        { type: 'tool_result', tool_use_id: 't1', content: 'result\n\n<system-reminder>\nThe date has changed. Today\'s date is now 2026-12-04.\n</system-reminder>' },
+        {
+          type: 'text',
+          text: "<system-reminder>\nThe date has changed. Today's date is now 2026-12-04. No need to announce the new date.\n</system-reminder>",
+        },
+        {
+          type: 'tool_result',
+          tool_use_id: 't1',
+          content: "result\n\n<system-reminder>\nThe date has changed. Today's date is now 2026-12-04.\n</system-reminder>",
+        },
       ],
     });
     const n = normaliseRequest(b) as any;
@@ -100,16 +109,30 @@ describe('requestKey', () => {
 
 describe('answerUsage', () => {
   const sse = (events: unknown[]) => events.map((e: any) => `event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`).join('');
-  const start = { type: 'message_start', message: { id: 'msg_1', model: 'claude-sonnet-4-5', usage: { input_tokens: 10, output_tokens: 1, cache_read_input_tokens: 5, cache_creation_input_tokens: 7 } } };
+  const start = {
+    type: 'message_start',
+    message: {
+      id: 'msg_1',
+      model: 'claude-sonnet-4-5',
+      usage: { input_tokens: 10, output_tokens: 1, cache_read_input_tokens: 5, cache_creation_input_tokens: 7 },
+    },
+  };
 
   it('takes the opening usage of a stream and the final counts of message_delta', () => {
     const u = answerUsage(sse([start, { type: 'message_delta', usage: { output_tokens: 42 } }, { type: 'message_stop' }]), 'text/event-stream; charset=utf-8');
-    expect(u).toEqual({ messageId: 'msg_1', model: 'claude-sonnet-4-5', complete: true, tokens: { inputTokens: 10, outputTokens: 42, cacheReadTokens: 5, cacheWriteTokens: 7 } });
+    expect(u).toEqual({
+      messageId: 'msg_1',
+      model: 'claude-sonnet-4-5',
+      complete: true,
+      tokens: { inputTokens: 10, outputTokens: 42, cacheReadTokens: 5, cacheWriteTokens: 7 },
+    });
   });
 
   it('calls a stream without message_stop, or with an error event, incomplete; a JSON message complete', () => {
     expect(answerUsage(sse([start]), 'text/event-stream')?.complete).toBe(false);
-    expect(answerUsage(sse([start, { type: 'error', error: { type: 'overloaded_error' } }, { type: 'message_stop' }]), 'text/event-stream')?.complete).toBe(false);
+    expect(answerUsage(sse([start, { type: 'error', error: { type: 'overloaded_error' } }, { type: 'message_stop' }]), 'text/event-stream')?.complete).toBe(
+      false,
+    );
     expect(answerUsage('{"type":"message","id":"msg_2","model":"m","usage":{"input_tokens":3,"output_tokens":4}}', 'application/json')).toMatchObject({
       messageId: 'msg_2',
       complete: true,
@@ -128,7 +151,11 @@ describe('the recorder over HTTP', () => {
     return r;
   };
   const post = (url: string, payload: unknown, path = '/v1/messages') =>
-    fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': API_KEY, 'anthropic-version': '2023-06-01' }, body: JSON.stringify(payload) });
+    fetch(`${url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': API_KEY, 'anthropic-version': '2023-06-01' },
+      body: JSON.stringify(payload),
+    });
 
   beforeAll(async () => {
     fake = await startFakeAnthropic({ apiKey: API_KEY });
@@ -232,10 +259,18 @@ describe('the recorder over HTTP', () => {
 
   it('refuses a file that is not a cassette, or one keyed another way', async () => {
     writeFileSync(join(tmp, 'junk.json'), '{"hello":1}');
-    const error = await startCassetteRecorder({ file: join(tmp, 'junk.json'), record: false, upstream: fake.url, prices: LIST_PRICES, log: silentLogger }).catch((e: unknown) => e);
+    const error = await startCassetteRecorder({
+      file: join(tmp, 'junk.json'),
+      record: false,
+      upstream: fake.url,
+      prices: LIST_PRICES,
+      log: silentLogger,
+    }).catch((e: unknown) => e);
     expect(isAppError(error) && error.code).toBe('INVALID_INPUT');
     writeFileSync(join(tmp, 'v9.json'), JSON.stringify({ format: 'cctrader-cassette', version: 1, keyVersion: 9, entries: [] }));
-    const old = await startCassetteRecorder({ file: join(tmp, 'v9.json'), record: false, upstream: fake.url, prices: LIST_PRICES, log: silentLogger }).catch((e: unknown) => e);
+    const old = await startCassetteRecorder({ file: join(tmp, 'v9.json'), record: false, upstream: fake.url, prices: LIST_PRICES, log: silentLogger }).catch(
+      (e: unknown) => e,
+    );
     expect(isAppError(old) && old.code).toBe('CONFIG');
   });
 });

@@ -15,7 +15,15 @@ import { createClaudeAgent } from '../../src/app.js';
 import { createLogger } from '../../src/log.js';
 import { requestKey, startCassetteRecorder, type CassetteDocument, type CassetteRecorder } from '../../src/replay/cassette.js';
 import { LIST_PRICES } from '../../src/usage/prices.js';
-import { startFakeAnthropic, submitFromSnapshot, toolResults, type FakeAnthropic, type FakeTurn, type FakeUsage, type RecordedRequest } from '../fakes/anthropic.js';
+import {
+  startFakeAnthropic,
+  submitFromSnapshot,
+  toolResults,
+  type FakeAnthropic,
+  type FakeTurn,
+  type FakeUsage,
+  type RecordedRequest,
+} from '../fakes/anthropic.js';
 import { startTestDesk, type TestDesk } from '../helpers/desk.js';
 import { childEnv } from '../helpers/spawn.js';
 
@@ -33,7 +41,12 @@ const WRAP_UP: FakeUsage = { input_tokens: 1300, output_tokens: 40, cache_read_i
 function analyst(req: RecordedRequest): FakeTurn {
   const results = toolResults(req);
   if (results.length === 0) {
-    return { kind: 'tool_use', text: 'Gathering evidence.', usage: GATHER, tools: [{ name: 'mcp__cctrader__fetch_technical_snapshot', input: { symbol: 'BTC/USDT' } }] };
+    return {
+      kind: 'tool_use',
+      text: 'Gathering evidence.',
+      usage: GATHER,
+      tools: [{ name: 'mcp__cctrader__fetch_technical_snapshot', input: { symbol: 'BTC/USDT' } }],
+    };
   }
   if (results.length === 1) {
     const snap = JSON.parse(results[0]!.text.split('\n')[0]!);
@@ -264,7 +277,9 @@ describe('request keys', () => {
         expect(requestKey(changed)).not.toBe(requestKey(first));
       }
       const withResult = structuredClone(recordedBodies[1]) as any;
-      withResult.messages.at(-1).content[0].content = withResult.messages.at(-1).content[0].content.replace('"symbol":"BTC/USDT:USDT"', '"symbol":"ETH/USDT:USDT"');
+      withResult.messages.at(-1).content[0].content = withResult.messages
+        .at(-1)
+        .content[0].content.replace('"symbol":"BTC/USDT:USDT"', '"symbol":"ETH/USDT:USDT"');
       expect(requestKey(withResult)).not.toBe(requestKey(recordedBodies[1]));
     } finally {
       await upstream.close();

@@ -35,7 +35,8 @@ afterAll(async () => {
 /** A scripted analyst: the snapshot, then a signal from it, then a word. */
 function respond(req: RecordedRequest): FakeTurn {
   const task = currentMoverTask(req);
-  if (task.results.length === 0) return { kind: 'tool_use', usage: USAGE, tools: [{ name: 'mcp__cctrader__fetch_technical_snapshot', input: { symbol: task.symbol } }] };
+  if (task.results.length === 0)
+    return { kind: 'tool_use', usage: USAGE, tools: [{ name: 'mcp__cctrader__fetch_technical_snapshot', input: { symbol: task.symbol } }] };
   if (task.results.length === 1) {
     const snap = JSON.parse(task.results[0]!.text.split('\n')[0]!);
     return { kind: 'tool_use', usage: USAGE, tools: [submitFromSnapshot(task, snap, { analysis: `Scripted replay analysis of ${task.symbol}.` })] };
@@ -43,9 +44,33 @@ function respond(req: RecordedRequest): FakeTurn {
   return text('Submitted.', USAGE);
 }
 
-const env = () => childEnv({ EXCHANGE_BASE_URL: sim.url, DB_PATH: join(dir, 'desk.db'), LOG_LEVEL: 'warn', ANTHROPIC_API_KEY: 'sk-ant-replay-key', ANTHROPIC_BASE_URL: fake.url, CLAUDE_MAX_RETRIES: '0' });
+const env = () =>
+  childEnv({
+    EXCHANGE_BASE_URL: sim.url,
+    DB_PATH: join(dir, 'desk.db'),
+    LOG_LEVEL: 'warn',
+    ANTHROPIC_API_KEY: 'sk-ant-replay-key',
+    ANTHROPIC_BASE_URL: fake.url,
+    CLAUDE_MAX_RETRIES: '0',
+  });
 const args = (cassette: string, extra: string[] = []) => [
-  'replay', '--from', '2026-11-18T00:00:00Z', '--to', '2026-11-19T00:00:00Z', '--every', '12h', '--analyst', 'claude', '--symbols', 'BTC,SOL,XRP,TRX', '--max-movers', '1', '--cassette', cassette, '--json', ...extra,
+  'replay',
+  '--from',
+  '2026-11-18T00:00:00Z',
+  '--to',
+  '2026-11-19T00:00:00Z',
+  '--every',
+  '12h',
+  '--analyst',
+  'claude',
+  '--symbols',
+  'BTC,SOL,XRP,TRX',
+  '--max-movers',
+  '1',
+  '--cassette',
+  cassette,
+  '--json',
+  ...extra,
 ];
 
 async function run(a: string[]): Promise<ReplayReport> {

@@ -79,7 +79,14 @@ describe('a rules replay over a few days', () => {
       const log = (await db.db.selectFrom('paper_trades').select(['pnl', 'position_id']).execute()).reduce((a, r) => a + Number(r.pnl), 0);
       expect(first.performance.startBalance + log + Number(snap.unrealized)).toBeCloseTo(first.performance.finalEquity, 1);
       const closedNet = first.trades.reduce((a, t) => a + (t.realizedPnl ?? 0), 0);
-      const openLog = (await db.db.selectFrom('paper_trades as t').innerJoin('paper_positions as p', 'p.id', 't.position_id').select('t.pnl').where('p.status', '=', 'open').execute()).reduce((a, r) => a + Number(r.pnl), 0);
+      const openLog = (
+        await db.db
+          .selectFrom('paper_trades as t')
+          .innerJoin('paper_positions as p', 'p.id', 't.position_id')
+          .select('t.pnl')
+          .where('p.status', '=', 'open')
+          .execute()
+      ).reduce((a, r) => a + Number(r.pnl), 0);
       expect(closedNet + openLog).toBeCloseTo(log, 1);
       const closed = await db.db.selectFrom('paper_positions').select('id').where('status', '=', 'closed').execute();
       expect(first.performance.trades).toBe(closed.length);
@@ -134,8 +141,16 @@ describe('a rules replay over a few days', () => {
   async function liveState() {
     const db = openDatabase(dbPath, { readonly: true });
     try {
-      const rows = async (table: 'paper_portfolios' | 'paper_positions' | 'movers_signals' | 'scan_cycles' | 'token_usage' | 'rate_limit_tracking') => db.db.selectFrom(table).selectAll().execute();
-      return { portfolios: await rows('paper_portfolios'), positions: await rows('paper_positions'), signals: await rows('movers_signals'), cycles: await rows('scan_cycles'), usage: await rows('token_usage'), windows: await rows('rate_limit_tracking') };
+      const rows = async (table: 'paper_portfolios' | 'paper_positions' | 'movers_signals' | 'scan_cycles' | 'token_usage' | 'rate_limit_tracking') =>
+        db.db.selectFrom(table).selectAll().execute();
+      return {
+        portfolios: await rows('paper_portfolios'),
+        positions: await rows('paper_positions'),
+        signals: await rows('movers_signals'),
+        cycles: await rows('scan_cycles'),
+        usage: await rows('token_usage'),
+        windows: await rows('rate_limit_tracking'),
+      };
     } finally {
       await db.close();
     }
@@ -164,7 +179,10 @@ describe('point-in-time', () => {
         for (const tf of TIMEFRAMES) {
           const s = await deps.market.candles('SOL/USDT', tf, { limit: 300, includeForming: true });
           for (const c of s.candles) {
-            latest = Math.max(latest, s.forming && c === s.candles.at(-1) ? c.time : c.time + { '1m': 6e4, '5m': 3e5, '15m': 9e5, '1h': 3.6e6, '4h': 1.44e7, '1d': 8.64e7 }[tf]);
+            latest = Math.max(
+              latest,
+              s.forming && c === s.candles.at(-1) ? c.time : c.time + { '1m': 6e4, '5m': 3e5, '15m': 9e5, '1h': 3.6e6, '4h': 1.44e7, '1d': 8.64e7 }[tf],
+            );
           }
         }
         // The lowest price of the last hour, as the candles, the quote and the book show it.
@@ -177,7 +195,17 @@ describe('point-in-time', () => {
         } catch (error) {
           refused = (error as Error).message;
         }
-        const none: AnalysisResult = { outcome: 'no_signal', reason: 'spy', analyst: 'rules', spend: NO_SPEND, sessionId: null, turns: null, durationMs: 0, text: '', tools: [] };
+        const none: AnalysisResult = {
+          outcome: 'no_signal',
+          reason: 'spy',
+          analyst: 'rules',
+          spend: NO_SPEND,
+          sessionId: null,
+          turns: null,
+          durationMs: 0,
+          text: '',
+          tools: [],
+        };
         return none;
       },
     });
@@ -188,9 +216,21 @@ describe('point-in-time', () => {
           history: app.history,
           dataDir: null,
           log: createLogger({ level: 'silent', write: () => {} }),
-          analyst: async (_kind, deps) => ({ analyst: spy(deps), llm: () => ({ requests: 0, recordedUsd: 0, wouldHaveCostUsd: 0, cassette: null, cassetteMisses: 0 }), close: async () => {} }),
+          analyst: async (_kind, deps) => ({
+            analyst: spy(deps),
+            llm: () => ({ requests: 0, recordedUsd: 0, wouldHaveCostUsd: 0, cassette: null, cassetteMisses: 0 }),
+            close: async () => {},
+          }),
         },
-        { from: Date.UTC(2026, 10, 17, 0), to: Date.UTC(2026, 10, 19, 0), everyMs: 3_600_000, analyst: 'rules', symbols: ['SOL', 'BTC', 'ETH', 'XRP'], thresholdPct: 0.01, maxMovers: 1 },
+        {
+          from: Date.UTC(2026, 10, 17, 0),
+          to: Date.UTC(2026, 10, 19, 0),
+          everyMs: 3_600_000,
+          analyst: 'rules',
+          symbols: ['SOL', 'BTC', 'ETH', 'XRP'],
+          thresholdPct: 0.01,
+          maxMovers: 1,
+        },
       );
       expect(report.status).toBe('completed');
       const before = seen.filter((s) => s.t <= CRASH);

@@ -12,7 +12,19 @@ import { ClaudeAnalyst } from '../../src/agent/analyst.js';
 import { createClaudeAgent } from '../../src/app.js';
 import type { Deps } from '../../src/deps.js';
 import { runCycle, signalIdFor, type CycleResult } from '../../src/scanner/cycle.js';
-import { apiError, requestText, startFakeAnthropic, text, toolResults, type FakeAnthropic, type FakeTurn, type FakeUsage, type RecordedRequest, currentMoverTask, submitFromSnapshot } from '../fakes/anthropic.js';
+import {
+  apiError,
+  requestText,
+  startFakeAnthropic,
+  text,
+  toolResults,
+  type FakeAnthropic,
+  type FakeTurn,
+  type FakeUsage,
+  type RecordedRequest,
+  currentMoverTask,
+  submitFromSnapshot,
+} from '../fakes/anthropic.js';
 import { startTestDesk, type TestDesk } from '../helpers/desk.js';
 import { childEnv, runBin } from '../helpers/spawn.js';
 
@@ -20,7 +32,12 @@ import { childEnv, runBin } from '../helpers/spawn.js';
 const PRICE = { input: 3e-6, output: 15e-6, cacheRead: 0.3e-6, cacheWrite: 3.75e-6 };
 const cost = (...turns: FakeUsage[]) =>
   turns.reduce(
-    (s, u) => s + u.input_tokens * PRICE.input + u.output_tokens * PRICE.output + (u.cache_read_input_tokens ?? 0) * PRICE.cacheRead + (u.cache_creation_input_tokens ?? 0) * PRICE.cacheWrite,
+    (s, u) =>
+      s +
+      u.input_tokens * PRICE.input +
+      u.output_tokens * PRICE.output +
+      (u.cache_read_input_tokens ?? 0) * PRICE.cacheRead +
+      (u.cache_creation_input_tokens ?? 0) * PRICE.cacheWrite,
     0,
   );
 
@@ -66,7 +83,11 @@ function respond(req: RecordedRequest): FakeTurn {
     const [snapshot, sentiment] = task.results;
     if (!snapshot || !sentiment || snapshot.isError || sentiment.isError) return text('The tools failed; no signal.');
     const snap = JSON.parse(snapshot.text.split('\n')[0]!);
-    const submit = submitFromSnapshot(task, snap, { analysis: 'Scripted: the snapshot and positioning agree with the move.', technical_score: 40, sentiment_score: 10 });
+    const submit = submitFromSnapshot(task, snap, {
+      analysis: 'Scripted: the snapshot and positioning agree with the move.',
+      technical_score: 40,
+      sentiment_score: 10,
+    });
     // A model that leaves the run's portfolio and signal_id out, or names others.
     if (plan === 'unbound') delete submit.input.signal_id;
     if (plan === 'misbound') Object.assign(submit.input, { portfolio: 'default', signal_id: 'model-made-this-up' });
@@ -122,7 +143,13 @@ describe('a cycle with the Claude analyst', () => {
     const traded = bySymbol(report, symbolOf('trade'));
     expect(traded.outcome).toBe('executed');
     const row = await deps.db.selectFrom('movers_signals').selectAll().where('id', '=', traded.signal!.rowId).executeTakeFirstOrThrow();
-    expect(row).toMatchObject({ signal_id: signalIdFor(report.cycleId, traded.symbol), status: 'executed', confidence: 72, timeframe: '1h', analysis: 'Scripted: the snapshot and positioning agree with the move.' });
+    expect(row).toMatchObject({
+      signal_id: signalIdFor(report.cycleId, traded.symbol),
+      status: 'executed',
+      confidence: 72,
+      timeframe: '1h',
+      analysis: 'Scripted: the snapshot and positioning agree with the move.',
+    });
     expect(row.position_id).not.toBeNull();
     const submitRequest = fake.messageRequests().find((r) => requestText(r).includes(`Market mover: ${symbolOf('trade')} `) && toolResults(r).length === 2)!;
     expect(toolResults(submitRequest).map((t) => t.isError)).toEqual([false, false]);
@@ -134,7 +161,16 @@ describe('a cycle with the Claude analyst', () => {
     // One token_usage row per model request (three turns), summing to the run's exact figures.
     const usage = await deps.db.selectFrom('token_usage').selectAll().where('session_id', '=', traded.sessionId).orderBy('id').execute();
     expect(usage).toHaveLength(3);
-    for (const u of usage) expect(u).toMatchObject({ provider: 'anthropic', operation_type: 'scanner', symbol: `${symbolOf('trade')}:USDT`, model: 'claude-sonnet-4-5', cycle_id: report.cycleId, signal_id: signalIdFor(report.cycleId, traded.symbol), signal_row_id: traded.signal!.rowId });
+    for (const u of usage)
+      expect(u).toMatchObject({
+        provider: 'anthropic',
+        operation_type: 'scanner',
+        symbol: `${symbolOf('trade')}:USDT`,
+        model: 'claude-sonnet-4-5',
+        cycle_id: report.cycleId,
+        signal_id: signalIdFor(report.cycleId, traded.symbol),
+        signal_row_id: traded.signal!.rowId,
+      });
     expect(usage.map((u) => u.tokens_input)).toEqual([1000, 1200, 1300]);
     const total = (k: 'tokens_output' | 'cache_read_tokens' | 'cache_write_tokens') => usage.reduce((s, u) => s + u[k], 0);
     expect([total('tokens_output'), total('cache_read_tokens'), total('cache_write_tokens')]).toEqual([240, 4000, 2000]);
@@ -161,7 +197,11 @@ describe('a cycle with the Claude analyst', () => {
     plans.clear();
     assign = ['pricey', 'pricey', 'pricey'];
     const capped: Deps = { ...deps, config: { ...deps.config, CYCLE_BUDGET_USD: 0.05, MAX_BUDGET_USD: 0.15 } };
-    const report = await runCycle(capped, { analyst: new ClaudeAnalyst(capped, createClaudeAgent(desk.app, { baseEnv: childEnv({}) })), maxMovers: 3, concurrency: 1 });
+    const report = await runCycle(capped, {
+      analyst: new ClaudeAnalyst(capped, createClaudeAgent(desk.app, { baseEnv: childEnv({}) })),
+      maxMovers: 3,
+      concurrency: 1,
+    });
     // $0.05 cap: the first run (budget $0.05) spends $0.03; the second gets the $0.02 left and spends
     // $0.03 in its one turn; then there is no room and the third is not started.
     expect(fake.messageRequests()).toHaveLength(2);
@@ -201,10 +241,23 @@ describe('no paid analysis that cannot trade', () => {
     const { createPortfolio } = await import('../../src/portfolio/portfolios.js');
     await createPortfolio(deps, 'one-slot', 10_000);
     const price = (await desk.call('get_current_price', { symbol: 'BTC/USDT' })).data.last as number;
-    const open = await desk.call('submit_trading_signal', { symbol: 'BTC/USDT', direction: 'long', confidence: 80, entry_price: price, stop_loss: Math.round(price * 0.98), take_profit: Math.round(price * 1.05), analysis: 'fill the slot', portfolio: 'one-slot' });
+    const open = await desk.call('submit_trading_signal', {
+      symbol: 'BTC/USDT',
+      direction: 'long',
+      confidence: 80,
+      entry_price: price,
+      stop_loss: Math.round(price * 0.98),
+      take_profit: Math.round(price * 1.05),
+      analysis: 'fill the slot',
+      portfolio: 'one-slot',
+    });
     expect(open.data?.status, open.text).toBe('executed');
     const full: Deps = { ...deps, config: { ...deps.config, MAX_OPEN_POSITIONS: 1 } };
-    const report = await runCycle(full, { analyst: new ClaudeAnalyst(full, createClaudeAgent(desk.app, { baseEnv: childEnv({}) })), portfolio: 'one-slot', maxMovers: 3 });
+    const report = await runCycle(full, {
+      analyst: new ClaudeAnalyst(full, createClaudeAgent(desk.app, { baseEnv: childEnv({}) })),
+      portfolio: 'one-slot',
+      maxMovers: 3,
+    });
     expect(fake.messageRequests()).toHaveLength(0);
     expect(report.costUsd).toBe(0);
     expect(report.movers.map((m) => `${m.outcome} ${m.code}`)).toEqual(['skipped MAX_POSITIONS', 'skipped MAX_POSITIONS', 'skipped MAX_POSITIONS']);
@@ -212,7 +265,7 @@ describe('no paid analysis that cannot trade', () => {
 });
 
 describe('the run decides where a signal lands', () => {
-  it('scan-movers --portfolio p2 books the model\'s signals on p2 under the cycle\'s signal_id, whatever the model passes', async () => {
+  it("scan-movers --portfolio p2 books the model's signals on p2 under the cycle's signal_id, whatever the model passes", async () => {
     desk.sim.clock.advance(1000);
     fake.reset();
     plans.clear();
@@ -246,7 +299,10 @@ describe('the run decides where a signal lands', () => {
       expect(row.signal_id, plan).toBe(signalIdFor(report.cycleId, mover.symbol));
     }
     // The model was told its values were ignored.
-    const answers = fake.messageRequests().flatMap((r) => toolResults(r)).map((t) => t.text);
+    const answers = fake
+      .messageRequests()
+      .flatMap((r) => toolResults(r))
+      .map((t) => t.text);
     expect(answers.some((t) => t.includes('portfolio \\"default\\" ignored') || t.includes('portfolio "default" ignored'))).toBe(true);
     expect(answers.some((t) => t.includes('model-made-this-up') && t.includes('ignored'))).toBe(true);
     expect(await deps.db.selectFrom('movers_signals').select('id').where('signal_id', '=', 'model-made-this-up').execute()).toEqual([]);
@@ -314,7 +370,9 @@ describe('daily mode', () => {
     const last = fake.messageRequests().at(-1)!;
     expect(requestText(last)).toContain(`marker NO-${mover.symbol.split(':')[0]}`);
     expect(JSON.stringify(last.body.system)).toContain(`scanner session of ${day}`);
-    const meta = JSON.parse((await deps.db.selectFrom('agent_sessions').select('metadata').where('operation_type', '=', `scanner-${day}`).executeTakeFirstOrThrow()).metadata!);
+    const meta = JSON.parse(
+      (await deps.db.selectFrom('agent_sessions').select('metadata').where('operation_type', '=', `scanner-${day}`).executeTakeFirstOrThrow()).metadata!,
+    );
     expect(meta).toMatchObject({ uses: 2, runs: 2 });
     // The second run's own tokens were recorded, not the session's cumulative count.
     const rows = await deps.db.selectFrom('token_usage').selectAll().where('session_id', '=', session.session_id).orderBy('id').execute();

@@ -183,7 +183,11 @@ describe('demo', () => {
     expect(d.portfolio.positions.items).toHaveLength(d.cycle.executed);
     // Reproducible: the same seed gives the same movers, signals and fills.
     const again = JSON.parse((await cli(['demo', '--json'])).stdout);
-    const shape = (x: typeof d) => ({ movers: x.movers.items, signals: x.cycle.movers.map((m: { symbol: string; outcome: string; signal: unknown }) => [m.symbol, m.outcome, m.signal]), fills: x.fills });
+    const shape = (x: typeof d) => ({
+      movers: x.movers.items,
+      signals: x.cycle.movers.map((m: { symbol: string; outcome: string; signal: unknown }) => [m.symbol, m.outcome, m.signal]),
+      fills: x.fills,
+    });
     expect(shape(again)).toEqual(shape(d));
     // Prices at 7 significant digits, in the JSON and in the fills table.
     for (const f of d.fills) expect(String(f.price).replace(/^0\.0*|\./g, '').length).toBeLessThanOrEqual(7);

@@ -13,7 +13,12 @@ function input(biases: Record<Tf, 'bullish' | 'bearish' | 'neutral'>, over: Part
   const alignment = bear === 0 && bull > 1.5 ? 'bullish' : bull === 0 && bear > 1.5 ? 'bearish' : 'mixed';
   const timeframes = Object.fromEntries(Object.entries(biases).map(([tf, bias]) => [tf, { bias, momentum: { rsi: tf === '1h' ? rsi1h : 50 } }]));
   return {
-    snapshot: { alignment, reasons: ['tally'], stopDistance: { timeframe: '1h', atr: 2, multiple: 1.5, price: 3, pct: 3 }, timeframes } as unknown as RulesInput['snapshot'],
+    snapshot: {
+      alignment,
+      reasons: ['tally'],
+      stopDistance: { timeframe: '1h', atr: 2, multiple: 1.5, price: 3, pct: 3 },
+      timeframes,
+    } as unknown as RulesInput['snapshot'],
     price: 100,
     positioning: 0,
     change24hPct: 0,
@@ -32,13 +37,30 @@ describe('the rules analyst', () => {
 
   it('all three bullish: long, confidence 50 + 30, stop 1.5 ATR below, target 2 R above', () => {
     const d = rulesDecision(input({ '15m': 'bullish', '1h': 'bullish', '4h': 'bullish' }));
-    expect(d).toMatchObject({ kind: 'signal', direction: 'long', confidence: 80, entry: 100, stopLoss: 97, takeProfit: 106, technicalScore: 100, rewardRisk: 2 });
+    expect(d).toMatchObject({
+      kind: 'signal',
+      direction: 'long',
+      confidence: 80,
+      entry: 100,
+      stopLoss: 97,
+      takeProfit: 106,
+      technicalScore: 100,
+      rewardRisk: 2,
+    });
   });
 
   it('positioning and the 24h move add when they agree, subtract when against; overextension costs 10', () => {
     const agree = rulesDecision(input({ '15m': 'bearish', '1h': 'bearish', '4h': 'neutral' }, { positioning: -50, change24hPct: -8 }));
     // T = -67: 50 + 20 + 10 (positioning -50 on a short) + 5 (falling)
-    expect(agree).toMatchObject({ kind: 'signal', direction: 'short', confidence: 85, stopLoss: 103, takeProfit: 94, technicalScore: -67, sentimentScore: -50 });
+    expect(agree).toMatchObject({
+      kind: 'signal',
+      direction: 'short',
+      confidence: 85,
+      stopLoss: 103,
+      takeProfit: 94,
+      technicalScore: -67,
+      sentimentScore: -50,
+    });
     const against = rulesDecision(input({ '15m': 'bearish', '1h': 'bearish', '4h': 'neutral' }, { positioning: 50, change24hPct: 8 }));
     expect(against).toMatchObject({ kind: 'signal', confidence: 60 });
     const stretched = rulesDecision(input({ '15m': 'bullish', '1h': 'bullish', '4h': 'bullish' }, { positioning: 100, change24hPct: 12 }, 81));
@@ -81,7 +103,10 @@ describe('spend caps', () => {
   });
 
   it('the daily cap counts every provider since 00:00 UTC and says when analyses resume', async () => {
-    const d = await database([['2.95', NOW - 60_000], ['9', NOW - 86_400_000]]); // yesterday does not count
+    const d = await database([
+      ['2.95', NOW - 60_000],
+      ['9', NOW - 86_400_000],
+    ]); // yesterday does not count
     const guard = new SpendGuard({ db: d.db, clock: { now: () => NOW }, config }, NOW);
     const r = await guard.reserve();
     expect(r).toMatchObject({ ok: false, scope: 'day', until: Date.parse('2026-11-21T00:00:00Z') });

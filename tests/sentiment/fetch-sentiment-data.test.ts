@@ -208,7 +208,9 @@ describe('fetch_sentiment_data when sources fail', () => {
     d.sim.faults.inject({ kind: 'http503', count: Number.POSITIVE_INFINITY });
     const r = await d.call('fetch_sentiment_data', { symbol: 'BTC/USDT' });
     expect(r.isError).toBe(true);
-    expect(r.text).toMatch(/^UPSTREAM_UNAVAILABLE: No sentiment source answered for BTC\/USDT \(positioning UPSTREAM_UNAVAILABLE, news AUTH, fear_greed unavailable\)/);
+    expect(r.text).toMatch(
+      /^UPSTREAM_UNAVAILABLE: No sentiment source answered for BTC\/USDT \(positioning UPSTREAM_UNAVAILABLE, news AUTH, fear_greed unavailable\)/,
+    );
     expect(r.text).not.toContain('canary');
   });
 
@@ -243,7 +245,9 @@ describe('Fear & Greed', () => {
   }
 
   it('adds the market-wide index when enabled, weighted 0.15', async () => {
-    const url = await fearGreedServer(JSON.stringify({ name: 'Fear and Greed Index', data: [{ value: '20', value_classification: 'Extreme Fear', timestamp: '1763596800' }] }));
+    const url = await fearGreedServer(
+      JSON.stringify({ name: 'Fear and Greed Index', data: [{ value: '20', value_classification: 'Extreme Fear', timestamp: '1763596800' }] }),
+    );
     const d = await open({ env: { FEAR_GREED_ENABLED: 'true', FEAR_GREED_URL: url } });
     const r = await d.call('fetch_sentiment_data', { symbol: 'BTC/USDT' });
     const fg = source(r.data, 'fear_greed');

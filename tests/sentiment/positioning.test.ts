@@ -42,7 +42,16 @@ describe('scorePositioning', () => {
   });
 
   it('mirrors for a falling market with shorts piling in', () => {
-    const s = scorePositioning({ ...NEUTRAL, fundingRate: -0.0002, change24hPct: -6, change1hPct: -0.5, oiChange1hPct: 1, oiChange24hPct: 5, longShare: 0.4, volumeVsNormal: 1.5 });
+    const s = scorePositioning({
+      ...NEUTRAL,
+      fundingRate: -0.0002,
+      change24hPct: -6,
+      change1hPct: -0.5,
+      oiChange1hPct: 1,
+      oiChange24hPct: 5,
+      longShare: 0.4,
+      volumeVsNormal: 1.5,
+    });
     // funding -75, price -60, long share -50, OI 24h -50, OI 1h -30, volume -50
     expect(s.score).toBe(Math.round(0.25 * -75 + 0.2 * -60 + 0.2 * -50 + 0.15 * -50 + 0.1 * -30 + 0.1 * -50));
     expect(labelFor(s.score)).toBe('strongly_bearish');

@@ -2,15 +2,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { INSTRUMENTS } from '../../src/sim/instruments.js';
-import {
-  DAY_MS,
-  HOUR_MS,
-  MarketModel,
-  type KlineInterval,
-  type SimCandle,
-  barEnd,
-  barStart,
-} from '../../src/sim/market-model.js';
+import { DAY_MS, HOUR_MS, MarketModel, type KlineInterval, type SimCandle, barEnd, barStart } from '../../src/sim/market-model.js';
 
 /** Mid-minute, mid-hour, so forming bars are genuinely partial. */
 const NOW = Date.UTC(2025, 5, 15, 12, 34, 56, 789);

@@ -28,14 +28,7 @@ function aggregate(rows: OHLCV[]): OHLCV {
   const last = rows[rows.length - 1];
   if (first === undefined || last === undefined) throw new Error('no rows');
   const volume = rows.reduce((a, r) => a + Number(r[5]), 0);
-  return [
-    first[0],
-    first[1],
-    Math.max(...rows.map((r) => Number(r[2]))),
-    Math.min(...rows.map((r) => Number(r[3]))),
-    last[4],
-    Number(volume.toFixed(8)),
-  ];
+  return [first[0], first[1], Math.max(...rows.map((r) => Number(r[2]))), Math.min(...rows.map((r) => Number(r[3]))), last[4], Number(volume.toFixed(8))];
 }
 
 /** Every coarse candle fully covered by `fine` equals the aggregate of its fine candles. */

@@ -46,7 +46,14 @@ async function buy(d: TestDesk, symbol: string): Promise<{ positionId: number; s
 }
 
 function cliEnv(d: TestDesk): Record<string, string> {
-  return { DB_PATH: d.config.DB_PATH!, EXCHANGE_BASE_URL: d.sim.url, EXCHANGE_RATE_LIMIT: 'false', EXCHANGE_RETRIES: '0', EXCHANGE_TIMEOUT_MS: '2000', LOG_LEVEL: 'silent' };
+  return {
+    DB_PATH: d.config.DB_PATH!,
+    EXCHANGE_BASE_URL: d.sim.url,
+    EXCHANGE_RATE_LIMIT: 'false',
+    EXCHANGE_RETRIES: '0',
+    EXCHANGE_TIMEOUT_MS: '2000',
+    LOG_LEVEL: 'silent',
+  };
 }
 
 describe('one symbol failing', () => {

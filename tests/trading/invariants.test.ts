@@ -68,7 +68,7 @@ describe('ledger invariants through a trading session', () => {
     const [afterGap] = await evaluateAllPortfolios(deps);
     const stopped = afterGap!.closed.find((c) => c.symbol === 'BTC/USDT:USDT')!;
     expect(stopped.reason).toBe('stop_loss');
-    const btcRow = (await deps.db.selectFrom('paper_positions').selectAll().where('symbol', '=', 'BTC/USDT:USDT').executeTakeFirstOrThrow());
+    const btcRow = await deps.db.selectFrom('paper_positions').selectAll().where('symbol', '=', 'BTC/USDT:USDT').executeTakeFirstOrThrow();
     expect(Number(btcRow.exit_price)).toBeLessThan(Number(btcRow.stop_loss));
     await checkLedger(deps);
 
@@ -122,7 +122,16 @@ describe('ledger invariants through a trading session', () => {
 
   it('enforces one signal id in the database itself', async () => {
     const d = await open();
-    const row = { created_at: T0, symbol: 'X', direction: 'long' as const, confidence: 1, entry_price: '1', stop_loss: '1', take_profit: '1', signal_id: 'dup' };
+    const row = {
+      created_at: T0,
+      symbol: 'X',
+      direction: 'long' as const,
+      confidence: 1,
+      entry_price: '1',
+      stop_loss: '1',
+      take_profit: '1',
+      signal_id: 'dup',
+    };
     await d.app.deps.db.insertInto('movers_signals').values(row).execute();
     await expect(d.app.deps.db.insertInto('movers_signals').values(row).execute()).rejects.toThrow(/UNIQUE/);
   });

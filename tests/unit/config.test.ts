@@ -42,7 +42,9 @@ describe('configuration', () => {
         return String((e as Error).message);
       }
     };
-    expect(problem({ TOKEN_WARNING_THRESHOLD: '80', TOKEN_CRITICAL_THRESHOLD: '80' })).toMatch(/TOKEN_WARNING_THRESHOLD \(80\) must be below TOKEN_CRITICAL_THRESHOLD \(80\)/);
+    expect(problem({ TOKEN_WARNING_THRESHOLD: '80', TOKEN_CRITICAL_THRESHOLD: '80' })).toMatch(
+      /TOKEN_WARNING_THRESHOLD \(80\) must be below TOKEN_CRITICAL_THRESHOLD \(80\)/,
+    );
     expect(problem({ MIN_STOP_ATR: '3', MAX_STOP_ATR: '2' })).toMatch(/MIN_STOP_ATR \(3\) is above MAX_STOP_ATR \(2\)/);
     expect(problem({ MIN_STOP_ATR: '3', MAX_STOP_ATR: '0' })).toBe('');
     expect(problem({ CLAUDE_HOURLY_LIMIT: '600', CLAUDE_DAILY_LIMIT: '500' })).toMatch(/CLAUDE_HOURLY_LIMIT \(600\) is above CLAUDE_DAILY_LIMIT \(500\)/);

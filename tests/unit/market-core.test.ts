@@ -131,7 +131,19 @@ describe('retry', () => {
 describe('the coin a question names', () => {
   it('finds pairs, capitals, plain coins and well-known names; never common words', async () => {
     const { findSymbolInText } = await import('../../src/market/symbol-in-text.js');
-    const m = (base: string) => ({ symbol: `${base}/USDT:USDT`, id: `${base}USDT`, base, quote: 'USDT', type: 'swap' as const, active: true, tickSize: 0.01, qtyStep: 0.01, minQty: 0.01, minNotional: 5, contractSize: 1 });
+    const m = (base: string) => ({
+      symbol: `${base}/USDT:USDT`,
+      id: `${base}USDT`,
+      base,
+      quote: 'USDT',
+      type: 'swap' as const,
+      active: true,
+      tickSize: 0.01,
+      qtyStep: 0.01,
+      minQty: 0.01,
+      minNotional: 5,
+      contractSize: 1,
+    });
     const markets = ['BTC', 'ETH', 'SOL', 'NEAR', 'ME', 'ONE', 'IS', 'OP'].map(m);
     const find = (q: string) => findSymbolInText(q, markets)?.base ?? null;
     expect(find('how is SOL doing?')).toBe('SOL');

@@ -16,7 +16,9 @@ const ORIGINAL_TABLES = [
 ];
 
 async function tables(database: Database): Promise<string[]> {
-  const rows = await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not like 'kysely_%' and name not like 'sqlite_%'`.execute(database.db);
+  const rows = await sql<{
+    name: string;
+  }>`select name from sqlite_master where type = 'table' and name not like 'kysely_%' and name not like 'sqlite_%'`.execute(database.db);
   return rows.rows.map((r) => r.name).sort();
 }
 
@@ -57,7 +59,10 @@ describe('migrations', () => {
     for (const file of readdirSync(dir).filter((f) => /^\d{4}_.*\.ts$/.test(f))) {
       const text = readFileSync(new URL(file, dir), 'utf8');
       const imports = [...text.matchAll(/from '([^']+)'/g)].map((m) => m[1]);
-      expect(imports.every((i) => i === 'kysely'), `${file} imports ${imports.join(', ')}`).toBe(true);
+      expect(
+        imports.every((i) => i === 'kysely'),
+        `${file} imports ${imports.join(', ')}`,
+      ).toBe(true);
     }
   });
 });

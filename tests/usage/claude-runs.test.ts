@@ -28,8 +28,17 @@ const KEY = 'sk-ant-test-key';
 const iso = (ms: number) => new Date(ms).toISOString();
 /** The SDK prices at the list prices; ours are configured at double, so the two figures differ. */
 const list = (...us: FakeUsage[]) =>
-  us.reduce((s, u) => s + u.input_tokens * LIST.input + u.output_tokens * LIST.output + (u.cache_read_input_tokens ?? 0) * LIST.cacheRead + (u.cache_creation_input_tokens ?? 0) * LIST.cacheWrite, 0);
-const ours = (i: number, o: number, r: number, w: number) => new Dec(i).times(6).plus(new Dec(o).times(30)).plus(new Dec(r).times(0.6)).plus(new Dec(w).times(7.5)).div(1e6).toFixed();
+  us.reduce(
+    (s, u) =>
+      s +
+      u.input_tokens * LIST.input +
+      u.output_tokens * LIST.output +
+      (u.cache_read_input_tokens ?? 0) * LIST.cacheRead +
+      (u.cache_creation_input_tokens ?? 0) * LIST.cacheWrite,
+    0,
+  );
+const ours = (i: number, o: number, r: number, w: number) =>
+  new Dec(i).times(6).plus(new Dec(o).times(30)).plus(new Dec(r).times(0.6)).plus(new Dec(w).times(7.5)).div(1e6).toFixed();
 const sum = (xs: Array<string | null>) => xs.reduce((s, x) => s.plus(x ?? '0'), new Dec(0));
 
 let fake: FakeAnthropic;
@@ -73,7 +82,13 @@ describe('a Claude run in the ledger', () => {
     const T2: FakeUsage = { input_tokens: 1500, output_tokens: 120, cache_read_input_tokens: 1000, cache_creation_input_tokens: 0 };
     // Turn 1 carries a text and a tool_use block: the SDK reports message msg_usage_1 twice.
     fake.script(
-      { kind: 'tool_use', id: 'msg_usage_1', text: 'Checking the price.', tools: [{ name: 'mcp__cctrader__get_current_price', input: { symbol: 'BTC/USDT' } }], usage: T1 },
+      {
+        kind: 'tool_use',
+        id: 'msg_usage_1',
+        text: 'Checking the price.',
+        tools: [{ name: 'mcp__cctrader__get_current_price', input: { symbol: 'BTC/USDT' } }],
+        usage: T1,
+      },
       { kind: 'text', id: 'msg_usage_2', text: 'BTC is quiet: no trade.', usage: T2 },
     );
     const r = await analyst().analyse({ kind: 'symbol', symbol: 'BTC/USDT:USDT', operation: 'analysis', signalId: 'usage-test:BTC', budgetUsd: 1 });
@@ -88,7 +103,13 @@ describe('a Claude run in the ledger', () => {
     // Output per message is the stream's opening figure (1); the exact 200 is split over the two requests.
     expect(rows.map((x) => x.tokens_output)).toEqual([100, 100]);
     for (const x of rows) {
-      expect(x).toMatchObject({ provider: 'anthropic', operation_type: 'analysis', symbol: 'BTC/USDT:USDT', signal_id: 'usage-test:BTC', session_id: r.sessionId });
+      expect(x).toMatchObject({
+        provider: 'anthropic',
+        operation_type: 'analysis',
+        symbol: 'BTC/USDT:USDT',
+        signal_id: 'usage-test:BTC',
+        session_id: r.sessionId,
+      });
       expect(x.estimated_cost_usd).toBe(ours(x.tokens_input, x.tokens_output, x.cache_read_tokens, x.cache_write_tokens));
       expect(x.cost_usd).toBe(x.sdk_cost_usd);
     }
@@ -99,7 +120,16 @@ describe('a Claude run in the ledger', () => {
     expect(Number(r.spend.costUsd)).toBeCloseTo(list(T1, T2), 12);
 
     const session = await deps.db.selectFrom('token_sessions').selectAll().where('session_id', '=', r.sessionId!).executeTakeFirstOrThrow();
-    expect(session).toMatchObject({ operation_type: 'analysis', runs: 1, request_count: 2, tokens_input: 2700, tokens_output: 200, cache_read_tokens: 1300, cache_write_tokens: 500, cost_usd: r.spend.costUsd });
+    expect(session).toMatchObject({
+      operation_type: 'analysis',
+      runs: 1,
+      request_count: 2,
+      tokens_input: 2700,
+      tokens_output: 200,
+      cache_read_tokens: 1300,
+      cache_write_tokens: 500,
+      cost_usd: r.spend.costUsd,
+    });
     const hourly = await deps.db.selectFrom('rate_limit_tracking').selectAll().where('window_type', '=', 'hourly').execute();
     expect(hourly).toEqual([expect.objectContaining({ window_start: NOW, request_count: 2, token_count: 2700 + 200 + 500 })]);
   });
@@ -108,7 +138,10 @@ describe('a Claude run in the ledger', () => {
     fake.reset();
     const first: FakeUsage = { input_tokens: 1000, output_tokens: 100 };
     const second: FakeUsage = { input_tokens: 2000, output_tokens: 200 };
-    fake.script({ kind: 'text', id: 'msg_day_1', text: 'ETH: no trade (marker DAY-1).', usage: first }, { kind: 'text', id: 'msg_day_2', text: 'SOL: no trade.', usage: second });
+    fake.script(
+      { kind: 'text', id: 'msg_day_1', text: 'ETH: no trade (marker DAY-1).', usage: first },
+      { kind: 'text', id: 'msg_day_2', text: 'SOL: no trade.', usage: second },
+    );
     const a = await analyst().analyse({ kind: 'symbol', symbol: 'ETH/USDT:USDT', operation: 'monitor', daily: true, budgetUsd: 1 });
     const b = await analyst().analyse({ kind: 'symbol', symbol: 'SOL/USDT:USDT', operation: 'monitor', daily: true, budgetUsd: 1 });
     expect(b.sessionId).toBe(a.sessionId);
@@ -174,14 +207,22 @@ describe('limits that act', () => {
     const waits = events.filter((e): e is Extract<CycleEvent, { type: 'rate_wait' }> => e.type === 'rate_wait');
     expect(waits).toHaveLength(1);
     expect(waits[0]!.until).toBe(resetAt);
-    expect(waits[0]!.message).toContain(`8 of 10 (CLAUDE_HOURLY_LIMIT) in the hourly window, 80%, past the critical threshold 80%: analyses wait until the window resets at ${iso(resetAt)}`);
+    expect(waits[0]!.message).toContain(
+      `8 of 10 (CLAUDE_HOURLY_LIMIT) in the hourly window, 80%, past the critical threshold 80%: analyses wait until the window resets at ${iso(resetAt)}`,
+    );
     expect(slept.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(resetAt - (seededAt + 10 * MIN));
 
     // Cycle 2 ran after the reset, in a new window.
     expect(two!.analysed).toBe(2);
     expect(Date.parse(two!.startedAt)).toBeGreaterThanOrEqual(resetAt);
     expect(fake.messageRequests()).toHaveLength(3);
-    const windows = await deps.db.selectFrom('rate_limit_tracking').selectAll().where('window_type', '=', 'hourly').where('window_start', '>=', seededAt).orderBy('window_start').execute();
+    const windows = await deps.db
+      .selectFrom('rate_limit_tracking')
+      .selectAll()
+      .where('window_type', '=', 'hourly')
+      .where('window_start', '>=', seededAt)
+      .orderBy('window_start')
+      .execute();
     expect(windows.map((w) => w.request_count)).toEqual([8, 2]);
     expect(windows[1]!.window_start).toBeGreaterThanOrEqual(resetAt);
     fake.setFallback({ kind: 'text', text: 'No further scripted turns.' });
@@ -216,7 +257,15 @@ describe('analyze --show-tokens', () => {
     expect(out.outcome).toBe('no_signal');
     const run = out.tokens.run;
     expect(run.runId).toBe(out.usage.runId);
-    expect(run.requests.map((q: { messageId: string; inputTokens: number; outputTokens: number; cacheReadTokens: number; cacheWriteTokens: number }) => [q.messageId, q.inputTokens, q.outputTokens, q.cacheReadTokens, q.cacheWriteTokens])).toEqual([
+    expect(
+      run.requests.map((q: { messageId: string; inputTokens: number; outputTokens: number; cacheReadTokens: number; cacheWriteTokens: number }) => [
+        q.messageId,
+        q.inputTokens,
+        q.outputTokens,
+        q.cacheReadTokens,
+        q.cacheWriteTokens,
+      ]),
+    ).toEqual([
       ['msg_cli_1', 900, 75, 0, 1000],
       ['msg_cli_2', 1100, 75, 1000, 0],
     ]);

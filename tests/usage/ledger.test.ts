@@ -10,7 +10,8 @@ const AT = Date.parse('2026-11-20T12:00:00Z');
 const HAIKU = 'claude-haiku-4-5';
 /** Our configured prices in these tests: double the list prices, so the estimate differs from the SDK's figure. */
 const PRICES = { input: 6, output: 30, cacheRead: 0.6, cacheWrite: 7.5 };
-const ours = (i: number, o: number, r: number, w: number) => new Dec(i).times(6).plus(new Dec(o).times(30)).plus(new Dec(r).times(0.6)).plus(new Dec(w).times(7.5)).div(1e6);
+const ours = (i: number, o: number, r: number, w: number) =>
+  new Dec(i).times(6).plus(new Dec(o).times(30)).plus(new Dec(r).times(0.6)).plus(new Dec(w).times(7.5)).div(1e6);
 const list = (i: number, o: number, r: number, w: number) => i * LIST.input + o * LIST.output + r * LIST.cacheRead + w * LIST.cacheWrite;
 const sumDec = (xs: Array<string | null>) => xs.reduce((s, x) => s.plus(x ?? '0'), new Dec(0)).toFixed();
 
@@ -38,8 +39,18 @@ describe('recording a run', () => {
     const m1 = message('msg_turn1', 1000, 0, 2000);
     const messages = [m1, { ...m1 }, message('msg_turn2', 1200, 2000), message('msg_turn3', 1300, 2000)];
     const sdkCost = list(3500, 241, 4000, 2000);
-    const result = runResult({ messageUsage: messages, modelUsage: { [MODEL]: { inputTokens: 3500, outputTokens: 241, cacheReadInputTokens: 4000, cacheCreationInputTokens: 2000, costUsd: sdkCost } } });
-    const meta = { attribution: { operation: 'scanner' as const, symbol: 'SOL/USDT:USDT', cycleId: 'scan-1' }, model: MODEL, at: AT, prices: PRICES, signalId: 'scan-1:SOL', signalRowId: 7 };
+    const result = runResult({
+      messageUsage: messages,
+      modelUsage: { [MODEL]: { inputTokens: 3500, outputTokens: 241, cacheReadInputTokens: 4000, cacheCreationInputTokens: 2000, costUsd: sdkCost } },
+    });
+    const meta = {
+      attribution: { operation: 'scanner' as const, symbol: 'SOL/USDT:USDT', cycleId: 'scan-1' },
+      model: MODEL,
+      at: AT,
+      prices: PRICES,
+      signalId: 'scan-1:SOL',
+      signalRowId: 7,
+    };
     const spend = await recordAgentRunUsage(d.db, result, meta);
 
     const rows = await d.db.selectFrom('token_usage').selectAll().orderBy('id').execute();
@@ -50,18 +61,48 @@ describe('recording a run', () => {
     // Output is understated per message (1 each): the exact 241 is split over the requests.
     expect(rows.map((r) => r.tokens_output)).toEqual([81, 80, 80]);
     for (const r of rows) {
-      expect(r).toMatchObject({ provider: 'anthropic', model: MODEL, operation_type: 'scanner', symbol: 'SOL/USDT:USDT', cycle_id: 'scan-1', signal_id: 'scan-1:SOL', signal_row_id: 7, request_count: 1, session_id: result.sessionId, run_id: spend.runId });
+      expect(r).toMatchObject({
+        provider: 'anthropic',
+        model: MODEL,
+        operation_type: 'scanner',
+        symbol: 'SOL/USDT:USDT',
+        cycle_id: 'scan-1',
+        signal_id: 'scan-1:SOL',
+        signal_row_id: 7,
+        request_count: 1,
+        session_id: result.sessionId,
+        run_id: spend.runId,
+      });
       expect(r.estimated_cost_usd).toBe(ours(r.tokens_input, r.tokens_output, r.cache_read_tokens, r.cache_write_tokens).toFixed());
       expect(r.cost_usd).toBe(r.sdk_cost_usd);
     }
     // The SDK's cost, split over the rows, adds up to its figure exactly; our estimate is separate.
     expect(sumDec(rows.map((r) => r.sdk_cost_usd))).toBe(new Dec(String(sdkCost)).toDecimalPlaces(10).toFixed());
     expect(sumDec(rows.map((r) => r.estimated_cost_usd))).toBe(ours(3500, 241, 4000, 2000).toFixed());
-    expect(spend).toMatchObject({ inputTokens: 3500, outputTokens: 241, cacheReadTokens: 4000, cacheWriteTokens: 2000, requests: 3, exact: true, estimatedCostUsd: ours(3500, 241, 4000, 2000).toFixed() });
+    expect(spend).toMatchObject({
+      inputTokens: 3500,
+      outputTokens: 241,
+      cacheReadTokens: 4000,
+      cacheWriteTokens: 2000,
+      requests: 3,
+      exact: true,
+      estimatedCostUsd: ours(3500, 241, 4000, 2000).toFixed(),
+    });
     expect(Number(spend.costUsd)).toBeCloseTo(sdkCost, 12);
 
     const session = await d.db.selectFrom('token_sessions').selectAll().executeTakeFirstOrThrow();
-    expect(session).toMatchObject({ session_id: result.sessionId, operation_type: 'scanner', request_count: 3, runs: 1, tokens_input: 3500, tokens_output: 241, cache_read_tokens: 4000, cache_write_tokens: 2000, cost_usd: spend.costUsd, started_at: AT });
+    expect(session).toMatchObject({
+      session_id: result.sessionId,
+      operation_type: 'scanner',
+      request_count: 3,
+      runs: 1,
+      tokens_input: 3500,
+      tokens_output: 241,
+      cache_read_tokens: 4000,
+      cache_write_tokens: 2000,
+      cost_usd: spend.costUsd,
+      started_at: AT,
+    });
     const windows = await d.db.selectFrom('rate_limit_tracking').selectAll().orderBy('window_type').execute();
     // Window tokens: input + output + cache writes (cache reads do not count toward rate limits).
     expect(windows.map((w) => [w.window_type, w.window_start, w.request_count, w.token_count])).toEqual([
@@ -74,7 +115,9 @@ describe('recording a run', () => {
     expect(again).toMatchObject({ runId: spend.runId, inputTokens: 3500, outputTokens: 241, costUsd: spend.costUsd, requests: 3 });
     expect(await d.db.selectFrom('token_usage').selectAll().execute()).toHaveLength(3);
     expect((await d.db.selectFrom('token_sessions').select('runs').executeTakeFirstOrThrow()).runs).toBe(1);
-    expect((await d.db.selectFrom('rate_limit_tracking').select('request_count').where('window_type', '=', 'hourly').executeTakeFirstOrThrow()).request_count).toBe(3);
+    expect(
+      (await d.db.selectFrom('rate_limit_tracking').select('request_count').where('window_type', '=', 'hourly').executeTakeFirstOrThrow()).request_count,
+    ).toBe(3);
     await d.close();
   });
 
@@ -96,10 +139,25 @@ describe('recording a run', () => {
 
   it('a run without a result: per-message figures at our prices, no SDK cost, not exact', async () => {
     const d = await memoryDb();
-    const result = runResult({ usageExact: false, modelUsage: {}, runCostUsd: null, totalCostUsd: 0, isError: true, errorCode: 'ABORTED', messageUsage: [message('msg_x', 900, 100, 50)] });
+    const result = runResult({
+      usageExact: false,
+      modelUsage: {},
+      runCostUsd: null,
+      totalCostUsd: 0,
+      isError: true,
+      errorCode: 'ABORTED',
+      messageUsage: [message('msg_x', 900, 100, 50)],
+    });
     const spend = await recordAgentRunUsage(d.db, result, { attribution: { operation: 'analysis' }, model: MODEL, at: AT, prices: PRICES });
     const [row] = await d.db.selectFrom('token_usage').selectAll().execute();
-    expect(row).toMatchObject({ message_id: 'msg_x', tokens_input: 900, tokens_output: 1, sdk_cost_usd: null, estimated_cost_usd: ours(900, 1, 100, 50).toFixed(), cost_usd: ours(900, 1, 100, 50).toFixed() });
+    expect(row).toMatchObject({
+      message_id: 'msg_x',
+      tokens_input: 900,
+      tokens_output: 1,
+      sdk_cost_usd: null,
+      estimated_cost_usd: ours(900, 1, 100, 50).toFixed(),
+      cost_usd: ours(900, 1, 100, 50).toFixed(),
+    });
     expect(spend.exact).toBe(false);
     await d.close();
   });
@@ -136,7 +194,15 @@ describe('recording a run', () => {
     ]);
     expect(spend).toMatchObject({ inputTokens: 3300, outputTokens: 330, costUsd: '0.01395', requests: 3 });
     const s = await d.db.selectFrom('token_sessions').selectAll().executeTakeFirstOrThrow();
-    expect(s).toMatchObject({ runs: 2, request_count: 5, tokens_input: 4500, tokens_output: 450, cost_usd: '0.01875', started_at: AT, last_activity_at: AT + 60_000 });
+    expect(s).toMatchObject({
+      runs: 2,
+      request_count: 5,
+      tokens_input: 4500,
+      tokens_output: 450,
+      cost_usd: '0.01875',
+      started_at: AT,
+      last_activity_at: AT + 60_000,
+    });
     await d.close();
   });
 

@@ -69,7 +69,9 @@ beforeAll(async () => {
   dbPath = join(mkdtempSync(join(tmpdir(), 'cctrader-usage-reports-')), 'desk.db');
   database = openDatabase(dbPath);
   await migrateToLatest(database.db);
-  const mu = (input: number, output: number, read: number, write: number, cost: number) => ({ [MODEL]: { inputTokens: input, outputTokens: output, cacheReadInputTokens: read, cacheCreationInputTokens: write, costUsd: cost } });
+  const mu = (input: number, output: number, read: number, write: number, cost: number) => ({
+    [MODEL]: { inputTokens: input, outputTokens: output, cacheReadInputTokens: read, cacheCreationInputTokens: write, costUsd: cost },
+  });
   // Yesterday's scanner session (26 h ago: in the daily and session reports, not the hourly one).
   await recordAgentRunUsage(database.db, runResult({ sessionId: S2, messageUsage: [message('msg_old_1', 4000)], modelUsage: mu(4000, 100, 0, 0, 0.0135) }), {
     attribution: { operation: 'scanner', symbol: 'ETH/USDT:USDT' },
@@ -77,17 +79,38 @@ beforeAll(async () => {
     at: now - 26 * HOUR,
   });
   // This hour's analysis: two requests.
-  await recordAgentRunUsage(database.db, runResult({ sessionId: S1, messageUsage: [message('msg_new_1', 1000, 0, 2000), message('msg_new_2', 1500, 2000)], modelUsage: mu(2500, 200, 2000, 2000, 0.0183) }), {
-    attribution: { operation: 'analysis', symbol: 'BTC/USDT:USDT' },
-    model: MODEL,
-    at: now - 30 * MIN,
+  await recordAgentRunUsage(
+    database.db,
+    runResult({
+      sessionId: S1,
+      messageUsage: [message('msg_new_1', 1000, 0, 2000), message('msg_new_2', 1500, 2000)],
+      modelUsage: mu(2500, 200, 2000, 2000, 0.0183),
+    }),
+    {
+      attribution: { operation: 'analysis', symbol: 'BTC/USDT:USDT' },
+      model: MODEL,
+      at: now - 30 * MIN,
+    },
+  );
+  await recordLlmUsage(database.db, {
+    provider: 'perplexity',
+    operationType: 'sentiment',
+    model: 'sonar',
+    inputTokens: 100,
+    outputTokens: 200,
+    costUsd: '0.0053',
+    at: now - 10 * MIN,
+    messageId: 'pplx-1',
+    symbol: 'BTC/USDT:USDT',
   });
-  await recordLlmUsage(database.db, { provider: 'perplexity', operationType: 'sentiment', model: 'sonar', inputTokens: 100, outputTokens: 200, costUsd: '0.0053', at: now - 10 * MIN, messageId: 'pplx-1', symbol: 'BTC/USDT:USDT' });
 
   pages = createServer((req, res) => {
     if (req.url === '/good.html') return void res.writeHead(200, { 'content-type': 'text/html' }).end(GOOD_HTML);
     if (req.url === '/good.md') return void res.writeHead(200, { 'content-type': 'text/markdown' }).end(GOOD_MD);
-    if (req.url === '/garbage') return void res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body><h1>We moved!</h1><table><tr><td>Tier 1</td><td>soon</td></tr></table>\u0000\u0001%%</body></html>');
+    if (req.url === '/garbage')
+      return void res
+        .writeHead(200, { 'content-type': 'text/html' })
+        .end('<html><body><h1>We moved!</h1><table><tr><td>Tier 1</td><td>soon</td></tr></table>\u0000\u0001%%</body></html>');
     res.writeHead(500, { 'content-type': 'text/html' }).end('<h1>upstream internals: shard 7 exploded</h1>');
   });
   await new Promise<void>((resolve) => pages.listen(0, '127.0.0.1', resolve));
@@ -109,10 +132,28 @@ describe('token-stats', () => {
   it('--period hourly: the last 24 hours by hour, Claude and Perplexity apart, exact sums', async () => {
     const r = await json(['token-stats', '--period', 'hourly']);
     expect(r).toMatchObject({ period: 'hourly', trackingEnabled: true, hasMore: false });
-    expect(r.providers.anthropic).toEqual({ requests: 2, inputTokens: 2500, outputTokens: 200, cacheReadTokens: 2000, cacheWriteTokens: 2000, costUsd: 0.0183, estimatedCostUsd: 0.0186 });
-    expect(r.providers.perplexity).toEqual({ requests: 1, inputTokens: 100, outputTokens: 200, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0.0053, estimatedCostUsd: 0.0053 });
+    expect(r.providers.anthropic).toEqual({
+      requests: 2,
+      inputTokens: 2500,
+      outputTokens: 200,
+      cacheReadTokens: 2000,
+      cacheWriteTokens: 2000,
+      costUsd: 0.0183,
+      estimatedCostUsd: 0.0186,
+    });
+    expect(r.providers.perplexity).toEqual({
+      requests: 1,
+      inputTokens: 100,
+      outputTokens: 200,
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
+      costUsd: 0.0053,
+      estimatedCostUsd: 0.0053,
+    });
     const anthropic = r.items.filter((i: { provider: string }) => i.provider === 'anthropic');
-    expect(anthropic).toEqual([expect.objectContaining({ start: new Date(Math.floor((now - 30 * MIN) / HOUR) * HOUR).toISOString(), requests: 2, outputTokens: 200 })]);
+    expect(anthropic).toEqual([
+      expect.objectContaining({ start: new Date(Math.floor((now - 30 * MIN) / HOUR) * HOUR).toISOString(), requests: 2, outputTokens: 200 }),
+    ]);
     expect(r.windows.map((w: { window: string; requests: number }) => [w.window, w.requests])).toEqual([
       ['hourly', 2],
       ['daily', 2],
@@ -123,7 +164,15 @@ describe('token-stats', () => {
     const daily = await json(['token-stats', '--period', 'daily']);
     expect(daily.providers.anthropic).toMatchObject({ requests: 3, inputTokens: 6500, outputTokens: 300, costUsd: 0.0318 });
     const session = await json(['token-stats', '--period', 'session']);
-    expect(session.items.map((s: { sessionId: string; operation: string; runs: number; requests: number; costUsd: number }) => [s.sessionId, s.operation, s.runs, s.requests, s.costUsd])).toEqual([
+    expect(
+      session.items.map((s: { sessionId: string; operation: string; runs: number; requests: number; costUsd: number }) => [
+        s.sessionId,
+        s.operation,
+        s.runs,
+        s.requests,
+        s.costUsd,
+      ]),
+    ).toEqual([
       [S1, 'analysis', 1, 2, 0.0183],
       [S2, 'scanner', 1, 1, 0.0135],
     ]);
@@ -162,7 +211,15 @@ describe('fetch-limits', () => {
   it('reads the tables of an HTML page (tiers from its tab labels), stores them, and token-limits shows those of CLAUDE_MODEL', async () => {
     const r = await json(['fetch-limits', '--url', `${pagesUrl}/good.html`]);
     expect(r).toMatchObject({ ok: true, url: `${pagesUrl}/good.html`, configured: { hourlyLimit: 500, dailyLimit: 5000 } });
-    expect(r.items.map((i: { tier: string; model: string; requestsPerMinute: number; inputTokensPerMinute: number; outputTokensPerMinute: number }) => [i.tier, i.model, i.requestsPerMinute, i.inputTokensPerMinute, i.outputTokensPerMinute])).toEqual([
+    expect(
+      r.items.map((i: { tier: string; model: string; requestsPerMinute: number; inputTokensPerMinute: number; outputTokensPerMinute: number }) => [
+        i.tier,
+        i.model,
+        i.requestsPerMinute,
+        i.inputTokensPerMinute,
+        i.outputTokensPerMinute,
+      ]),
+    ).toEqual([
       ['Tier 1', 'Claude Sonnet 4.x', 50, 30_000, 8_000],
       ['Tier 1', 'Claude Haiku 4.5', 50, 50_000, 10_000],
       ['Tier 1', 'Claude Opus 3 (deprecated)', 50, 20_000, 4_000],
@@ -193,7 +250,13 @@ describe('fetch-limits', () => {
       const r = await cli(['fetch-limits', '--url', url, '--json'], env());
       expect(r.code, url).toBe(1);
       const doc = JSON.parse(r.stdout);
-      expect(doc).toMatchObject({ ok: false, url, error: { code }, configured: { hourlyLimit: 500, dailyLimit: 5000 }, previous: { url: `${pagesUrl}/good.html`, items: 6 } });
+      expect(doc).toMatchObject({
+        ok: false,
+        url,
+        error: { code },
+        configured: { hourlyLimit: 500, dailyLimit: 5000 },
+        previous: { url: `${pagesUrl}/good.html`, items: 6 },
+      });
       expect(doc.error.message).toContain(said);
       expect(r.stderr).toContain(`${code}: No rate limits read from ${url}`);
       expect(r.stderr).toContain('nothing changed: the request windows keep CLAUDE_HOURLY_LIMIT=500 and CLAUDE_DAILY_LIMIT=5000 requests');
@@ -225,7 +288,13 @@ describe('analyze --show-tokens lines', () => {
     const { runLedgerLines } = await import('../../src/cli/render/tokens.js');
     const row = await database.db.selectFrom('token_usage').select('run_id').where('message_id', '=', 'msg_new_1').executeTakeFirstOrThrow();
     const run = await runLedger(database.db, row.run_id!);
-    const config = { CLAUDE_HOURLY_LIMIT: 500, CLAUDE_DAILY_LIMIT: 5000, TOKEN_WARNING_THRESHOLD: 50, TOKEN_CRITICAL_THRESHOLD: 80, TOKEN_TRACKING_ENABLED: true };
+    const config = {
+      CLAUDE_HOURLY_LIMIT: 500,
+      CLAUDE_DAILY_LIMIT: 5000,
+      TOKEN_WARNING_THRESHOLD: 50,
+      TOKEN_CRITICAL_THRESHOLD: 80,
+      TOKEN_TRACKING_ENABLED: true,
+    };
     const lines = runLedgerLines(run, await windowReports({ db: database.db, clock: { now: () => now }, config }));
     expect(lines[0]).toBe(`Tokens (ledger, run ${row.run_id}): 2 model requests`);
     expect(lines[1]).toMatch(/^ {2}msg_new_1 {2}claude-sonnet-4-5 {2}in 1,000 out 100 cache 0\/2,000 {2}\$0\.\d{6}$/);

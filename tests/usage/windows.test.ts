@@ -16,7 +16,9 @@ const HOUR = 3_600_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 const settings = windowSettings({ CLAUDE_HOURLY_LIMIT: 10, CLAUDE_DAILY_LIMIT: 100, TOKEN_WARNING_THRESHOLD: 50, TOKEN_CRITICAL_THRESHOLD: 80 });
 const config = (env: Record<string, string> = {}) =>
-  loadConfig({ env: { CLAUDE_HOURLY_LIMIT: '10', CLAUDE_DAILY_LIMIT: '100', MAX_BUDGET_USD: '1', CYCLE_BUDGET_USD: '5', DAILY_BUDGET_USD: '20', MAX_TURNS: '2', ...env } });
+  loadConfig({
+    env: { CLAUDE_HOURLY_LIMIT: '10', CLAUDE_DAILY_LIMIT: '100', MAX_BUDGET_USD: '1', CYCLE_BUDGET_USD: '5', DAILY_BUDGET_USD: '20', MAX_TURNS: '2', ...env },
+  });
 const silent = createLogger({ level: 'silent', write: () => undefined });
 
 describe('request windows', () => {
@@ -25,7 +27,16 @@ describe('request windows', () => {
     await countIntoWindows(d.db, T0 + 5 * MIN, 3, 300);
     await countIntoWindows(d.db, T0 + 64 * MIN, 2, 200); // 59 min after the window opened
     let [hourly, daily] = await readWindows(d.db, T0 + 64 * MIN, settings);
-    expect(hourly).toMatchObject({ window: 'hourly', requests: 5, tokens: 500, openedAt: T0 + 5 * MIN, resetsAt: T0 + 65 * MIN, pct: 50, level: 'warning', status: 'yellow' });
+    expect(hourly).toMatchObject({
+      window: 'hourly',
+      requests: 5,
+      tokens: 500,
+      openedAt: T0 + 5 * MIN,
+      resetsAt: T0 + 65 * MIN,
+      pct: 50,
+      level: 'warning',
+      status: 'yellow',
+    });
     expect(daily).toMatchObject({ window: 'daily', requests: 5, openedAt: T0 + 5 * MIN, resetsAt: T0 + 5 * MIN + 24 * HOUR, status: 'green' });
 
     // At the reset instant the hourly window is closed: nothing counted, no reset time.
@@ -103,7 +114,9 @@ describe('the runner waits for a critical window', () => {
     expect(slept).toEqual([40 * MIN]);
     expect(told).toHaveLength(1);
     expect(told[0]!.until).toBe(T0 + HOUR);
-    expect(told[0]!.message).toContain(`8 of 10 (CLAUDE_HOURLY_LIMIT) in the hourly window, 80%, past the critical threshold 80%: analyses wait until the window resets at ${iso(T0 + HOUR)}`);
+    expect(told[0]!.message).toContain(
+      `8 of 10 (CLAUDE_HOURLY_LIMIT) in the hourly window, 80%, past the critical threshold 80%: analyses wait until the window resets at ${iso(T0 + HOUR)}`,
+    );
     expect(now).toBe(T0 + HOUR);
     await d.close();
   });
@@ -155,7 +168,10 @@ describe('the spend guard checks the windows before each analysis', () => {
     expect((r as { message: string }).message).toContain('TOKEN_TRACKING_ENABLED=false');
     const spend = await recordAgentRunUsage(
       d.db,
-      runResult({ messageUsage: [message('msg_off', 100)], modelUsage: { [MODEL]: { inputTokens: 100, outputTokens: 10, cacheReadInputTokens: 0, cacheCreationInputTokens: 0, costUsd: 0.00045 } } }),
+      runResult({
+        messageUsage: [message('msg_off', 100)],
+        modelUsage: { [MODEL]: { inputTokens: 100, outputTokens: 10, cacheReadInputTokens: 0, cacheCreationInputTokens: 0, costUsd: 0.00045 } },
+      }),
       { attribution: { operation: 'analysis' }, model: MODEL, at: T0, record: false },
     );
     expect(spend).toMatchObject({ inputTokens: 100, outputTokens: 10, costUsd: '0.00045', requests: 1, runId: null });
@@ -171,19 +187,37 @@ describe('history retention', () => {
     const d = await memoryDb();
     const DAY = 86_400_000;
     const now = T0;
-    for (const [id, at] of [['msg_old', now - 91 * DAY], ['msg_new', now - 89 * DAY]] as const) {
+    for (const [id, at] of [
+      ['msg_old', now - 91 * DAY],
+      ['msg_new', now - 89 * DAY],
+    ] as const) {
       await recordAgentRunUsage(
         d.db,
-        runResult({ sessionId: `${id === 'msg_old' ? 'aaaaaaaa' : 'bbbbbbbb'}-2222-4333-8444-555555555555`, messageUsage: [message(id, 100)], modelUsage: { [MODEL]: { inputTokens: 100, outputTokens: 10, cacheReadInputTokens: 0, cacheCreationInputTokens: 0, costUsd: 0.00045 } } }),
+        runResult({
+          sessionId: `${id === 'msg_old' ? 'aaaaaaaa' : 'bbbbbbbb'}-2222-4333-8444-555555555555`,
+          messageUsage: [message(id, 100)],
+          modelUsage: { [MODEL]: { inputTokens: 100, outputTokens: 10, cacheReadInputTokens: 0, cacheCreationInputTokens: 0, costUsd: 0.00045 } },
+        }),
         { attribution: { operation: 'scanner' }, model: MODEL, at },
       );
     }
-    await recordLlmUsage(d.db, { provider: 'perplexity', operationType: 'sentiment', model: 'sonar', inputTokens: 1, outputTokens: 1, costUsd: '0.005', at: now - 95 * DAY });
+    await recordLlmUsage(d.db, {
+      provider: 'perplexity',
+      operationType: 'sentiment',
+      model: 'sonar',
+      inputTokens: 1,
+      outputTokens: 1,
+      costUsd: '0.005',
+      at: now - 95 * DAY,
+    });
     const result = await purgeTokenHistory(d.db, now, 90);
     expect(result).toMatchObject({ before: now - 90 * DAY, usage: 2, sessions: 1, windows: 2 });
     expect((await d.db.selectFrom('token_usage').select('message_id').execute()).map((r) => r.message_id)).toEqual(['msg_new']);
     expect(await d.db.selectFrom('token_sessions').select('session_id').execute()).toEqual([{ session_id: 'bbbbbbbb-2222-4333-8444-555555555555' }]);
-    expect((await d.db.selectFrom('rate_limit_tracking').select('window_start').execute()).map((r) => r.window_start)).toEqual([now - 89 * DAY, now - 89 * DAY]);
+    expect((await d.db.selectFrom('rate_limit_tracking').select('window_start').execute()).map((r) => r.window_start)).toEqual([
+      now - 89 * DAY,
+      now - 89 * DAY,
+    ]);
     await d.close();
   });
 });

@@ -69,7 +69,10 @@ export function analysisLines(a: SymbolAnalysis, showTokens: boolean, tokens?: A
     const s = r.signal;
     lines.push(`Signal: ${s.direction} confidence ${s.confidence}   entry ${s.entry}   stop ${s.stopLoss}   target ${s.takeProfit}`);
     lines.push(`Decision: ${s.status}${s.code ? ` ${s.code}` : ''}${s.replayed ? ' (replayed)' : ''} — ${s.reason}`);
-    if (s.fill) lines.push(`Fill: position #${s.fill.positionId}, ${s.fill.quantity} at ${s.fill.price}, notional ${formatUsd(s.fill.notional)}, fee ${formatUsd(s.fill.fee, 4)}`);
+    if (s.fill)
+      lines.push(
+        `Fill: position #${s.fill.positionId}, ${s.fill.quantity} at ${s.fill.price}, notional ${formatUsd(s.fill.notional)}, fee ${formatUsd(s.fill.fee, 4)}`,
+      );
   } else if (r.outcome === 'no_signal') {
     lines.push(`No signal: ${r.reason}`);
   } else {
@@ -100,7 +103,12 @@ const SUBJECT_NOTE: Record<SubjectSource, string> = {
 };
 
 /** The coin to analyse: --symbol, else the listed coin the question names, else DEFAULT_SYMBOL. */
-async function analysisSubject(deps: Deps, option: string | undefined, question: string | undefined, fallback: string): Promise<{ symbol: string; from: SubjectSource }> {
+async function analysisSubject(
+  deps: Deps,
+  option: string | undefined,
+  question: string | undefined,
+  fallback: string,
+): Promise<{ symbol: string; from: SubjectSource }> {
   if (option) return { symbol: option, from: 'option' };
   if (question) {
     const { findSymbolInText } = await import('../../market/symbol-in-text.js');

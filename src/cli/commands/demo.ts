@@ -35,38 +35,71 @@ export function registerDemo(program: Command, ctx: CliContext): void {
           ANALYST: 'rules',
           LOG_LEVEL: 'warn',
         });
-        await ctx.withApp(config, async (app) => {
-          const { deps } = app;
-          const analyst = createAnalyst(app, { baseEnv: {}, kind: 'rules' });
-          if (!opts.json) ctx.out(renderPanel('cctrader demo', [`exchange: simulated Bybit at ${sim.url} (offline, seed ${opts.seed})`, 'analyst: rules (deterministic, no key needed)', `paper portfolio: default, ${formatUsd(config.PAPER_STARTING_BALANCE)}`]));
-          const progress = createProgress((s) => void ctx.io.stderr.write(s), ctx.io.isTTY);
-          const cycle = await runCycle(deps, { analyst, cycleId: `demo-seed-${seed}`, onEvent: opts.json ? undefined : (e) => progress.event(e) });
-          progress.clear();
-          const status = await getPortfolioStatus(deps, { portfolio: 'default' });
-          const fills = await executedSignals(deps.db);
-          if (opts.json) {
-            const quote = await getPriceQuote(deps, config.DEFAULT_SYMBOL);
-            const movers = { scanned: cycle.scanned, items: cycle.movers.map((m) => ({ symbol: m.symbol, change24hPct: m.change24hPct, last: m.last, turnover24hUsd: m.turnover24hUsd })), hasMore: cycle.moversFound > cycle.movers.length + cycle.moversHeld };
-            return ctx.json({ exchange: sim.url, movers, quote, cycle, fills, portfolio: status });
-          }
-          ctx.out(renderCycle({ ...cycle }));
-          if (fills.length > 0) {
+        await ctx.withApp(
+          config,
+          async (app) => {
+            const { deps } = app;
+            const analyst = createAnalyst(app, { baseEnv: {}, kind: 'rules' });
+            if (!opts.json)
+              ctx.out(
+                renderPanel('cctrader demo', [
+                  `exchange: simulated Bybit at ${sim.url} (offline, seed ${opts.seed})`,
+                  'analyst: rules (deterministic, no key needed)',
+                  `paper portfolio: default, ${formatUsd(config.PAPER_STARTING_BALANCE)}`,
+                ]),
+              );
+            const progress = createProgress((s) => void ctx.io.stderr.write(s), ctx.io.isTTY);
+            const cycle = await runCycle(deps, { analyst, cycleId: `demo-seed-${seed}`, onEvent: opts.json ? undefined : (e) => progress.event(e) });
+            progress.clear();
+            const status = await getPortfolioStatus(deps, { portfolio: 'default' });
+            const fills = await executedSignals(deps.db);
+            if (opts.json) {
+              const quote = await getPriceQuote(deps, config.DEFAULT_SYMBOL);
+              const movers = {
+                scanned: cycle.scanned,
+                items: cycle.movers.map((m) => ({ symbol: m.symbol, change24hPct: m.change24hPct, last: m.last, turnover24hUsd: m.turnover24hUsd })),
+                hasMore: cycle.moversFound > cycle.movers.length + cycle.moversHeld,
+              };
+              return ctx.json({ exchange: sim.url, movers, quote, cycle, fills, portfolio: status });
+            }
+            ctx.out(renderCycle({ ...cycle }));
+            if (fills.length > 0) {
+              ctx.out(
+                renderTable(
+                  'Paper fills',
+                  [
+                    { header: 'Symbol' },
+                    { header: 'Side' },
+                    { header: 'Conf', align: 'right' },
+                    { header: 'Qty', align: 'right' },
+                    { header: 'Price', align: 'right' },
+                    { header: 'Fee', align: 'right' },
+                    { header: 'Stop', align: 'right' },
+                    { header: 'Target', align: 'right' },
+                  ],
+                  fills.map((f) => [
+                    f.symbol.split(':')[0] ?? f.symbol,
+                    f.direction,
+                    String(f.confidence),
+                    String(f.quantity),
+                    formatPrice(f.price),
+                    formatUsd(f.fee, 4),
+                    formatPrice(f.stopLoss),
+                    formatPrice(f.takeProfit),
+                  ]),
+                ),
+              );
+            }
             ctx.out(
-              renderTable(
-                'Paper fills',
-                [{ header: 'Symbol' }, { header: 'Side' }, { header: 'Conf', align: 'right' }, { header: 'Qty', align: 'right' }, { header: 'Price', align: 'right' }, { header: 'Fee', align: 'right' }, { header: 'Stop', align: 'right' }, { header: 'Target', align: 'right' }],
-                fills.map((f) => [f.symbol.split(':')[0] ?? f.symbol, f.direction, String(f.confidence), String(f.quantity), formatPrice(f.price), formatUsd(f.fee, 4), formatPrice(f.stopLoss), formatPrice(f.takeProfit)]),
-              ),
+              renderPanel('Portfolio', [
+                `equity ${formatUsd(status.equity)} (${formatPct(status.returnPct)}), cash ${formatUsd(status.cash)}, margin ${formatUsd(status.margin)}`,
+                `open positions ${status.positions.items.length}, exposure ${formatUsd(status.exposure)}, unrealized ${formatUsd(status.unrealizedPnl)}`,
+                'next: `cctrader scan-movers --once` runs the same cycle on live Bybit data (public, no key needed)',
+              ]),
             );
-          }
-          ctx.out(
-            renderPanel('Portfolio', [
-              `equity ${formatUsd(status.equity)} (${formatPct(status.returnPct)}), cash ${formatUsd(status.cash)}, margin ${formatUsd(status.margin)}`,
-              `open positions ${status.positions.items.length}, exposure ${formatUsd(status.exposure)}, unrealized ${formatUsd(status.unrealizedPnl)}`,
-              'next: `cctrader scan-movers --once` runs the same cycle on live Bybit data (public, no key needed)',
-            ]),
-          );
-        }, { clock: { now: () => sim.clock.now() } });
+          },
+          { clock: { now: () => sim.clock.now() } },
+        );
       } finally {
         await sim.close();
         rmSync(dir, { recursive: true, force: true });

@@ -32,10 +32,14 @@ export function registerFetchLimits(program: Command, ctx: CliContext): void {
               url,
               error: { code: outcome.code, message: outcome.message },
               configured,
-              previous: outcome.previous ? { url: outcome.previous.url, fetchedAt: new Date(outcome.previous.fetchedAt).toISOString(), items: outcome.previous.items.length } : null,
+              previous: outcome.previous
+                ? { url: outcome.previous.url, fetchedAt: new Date(outcome.previous.fetchedAt).toISOString(), items: outcome.previous.items.length }
+                : null,
             });
           }
-          throw new AppError(outcome.code, `No rate limits read from ${url}: ${outcome.message}`, { hint: `nothing changed: ${kept}${previous}; check RATE_LIMITS_URL or pass --url` });
+          throw new AppError(outcome.code, `No rate limits read from ${url}: ${outcome.message}`, {
+            hint: `nothing changed: ${kept}${previous}; check RATE_LIMITS_URL or pass --url`,
+          });
         }
         if (opts.json) return ctx.json({ ok: true, url, fetchedAt: new Date(outcome.fetchedAt).toISOString(), items: outcome.items, configured });
         ctx.out(renderPublished(`Published rate limits (${outcome.items.length} rows, stored)`, outcome.items));

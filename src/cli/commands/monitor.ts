@@ -21,7 +21,7 @@ export function registerMonitor(program: Command, ctx: CliContext): void {
     .option('--symbol <symbol>', 'coin to watch (DEFAULT_SYMBOL)')
     .option('--interval <seconds>', 'seconds between analyses (ANALYSIS_INTERVAL, default 300)')
     .option('--once', 'one analysis, then exit')
-    .option('--daily', "Claude: one conversation per UTC day (monitor-YYYY-MM-DD)")
+    .option('--daily', 'Claude: one conversation per UTC day (monitor-YYYY-MM-DD)')
     .option('--analyst <kind>', 'auto, claude or rules (ANALYST)')
     .option('--portfolio <name>', 'paper portfolio', 'default')
     .option('--show-tokens', 'show the tokens and cost of each analysis')
@@ -75,7 +75,11 @@ export function registerMonitor(program: Command, ctx: CliContext): void {
                 signalId: `monitor-${slot.toString(36)}:${info.id}`.slice(0, 64),
                 abort: abort.signal,
                 // Past a request window's critical threshold the monitor waits for it to reset.
-                waitForWindow: { sleep: abortableSleep, stop: stop.signal, onWait: ({ until, message }) => ctx.err(`waiting until ${new Date(until).toISOString()}: ${message}`) },
+                waitForWindow: {
+                  sleep: abortableSleep,
+                  stop: stop.signal,
+                  onWait: ({ until, message }) => ctx.err(`waiting until ${new Date(until).toISOString()}: ${message}`),
+                },
               });
               if (a.warning && !opts.json) ctx.err(`warning: ${a.warning}`);
               const failed = analysisFailure(a);

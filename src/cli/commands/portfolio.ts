@@ -53,8 +53,22 @@ export function registerPortfolio(program: Command, ctx: CliContext): void {
         ctx.out(
           renderTable(
             'Portfolios',
-            [{ header: 'Name' }, { header: 'Starting', align: 'right' }, { header: 'Cash', align: 'right' }, { header: 'Equity', align: 'right' }, { header: 'Open', align: 'right' }, { header: 'Created (UTC)' }],
-            items.map((p) => [p.name, formatUsd(p.startingBalance), formatUsd(p.cash), formatUsd(p.equity), String(p.openPositions), p.createdAt.slice(0, 16).replace('T', ' ')]),
+            [
+              { header: 'Name' },
+              { header: 'Starting', align: 'right' },
+              { header: 'Cash', align: 'right' },
+              { header: 'Equity', align: 'right' },
+              { header: 'Open', align: 'right' },
+              { header: 'Created (UTC)' },
+            ],
+            items.map((p) => [
+              p.name,
+              formatUsd(p.startingBalance),
+              formatUsd(p.cash),
+              formatUsd(p.equity),
+              String(p.openPositions),
+              p.createdAt.slice(0, 16).replace('T', ' '),
+            ]),
           ),
         );
       });
@@ -80,7 +94,9 @@ export function registerPortfolio(program: Command, ctx: CliContext): void {
       await ctx.withApp(ctx.config(), async ({ deps }) => {
         const result = await resetPortfolio(deps, name, balance);
         if (opts.json) return ctx.json(result);
-        ctx.out(`reset portfolio ${result.name}: ${result.deletedPositions} positions and ${result.deletedTrades} trades deleted, cash ${formatUsd(result.cash)}`);
+        ctx.out(
+          `reset portfolio ${result.name}: ${result.deletedPositions} positions and ${result.deletedTrades} trades deleted, cash ${formatUsd(result.cash)}`,
+        );
       });
     });
 }

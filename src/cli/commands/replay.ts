@@ -28,7 +28,8 @@ export function parseTime(text: string | undefined, now: number, flag: string): 
   const span = SPAN.exec(text.trim());
   if (span) return Math.floor((now - Number(span[1]) * UNIT[span[2] as keyof typeof UNIT]) / 60_000) * 60_000;
   const ms = /^\d{4}-\d{2}-\d{2}/.test(text) ? Date.parse(/T|Z|[+-]\d\d:?\d\d$/.test(text.slice(10)) ? text : `${text}T00:00:00Z`) : NaN;
-  if (!Number.isFinite(ms)) throw new AppError('INVALID_INPUT', `${flag} is an ISO date or time, \`now\`, or a span back from now like 30d (got ${JSON.stringify(text.slice(0, 40))})`);
+  if (!Number.isFinite(ms))
+    throw new AppError('INVALID_INPUT', `${flag} is an ISO date or time, \`now\`, or a span back from now like 30d (got ${JSON.stringify(text.slice(0, 40))})`);
   return ms;
 }
 
@@ -45,7 +46,11 @@ const numberOf = (text: string | undefined, flag: string): number | undefined =>
   return n;
 };
 
-const symbolsOf = (text: string | undefined): string[] | undefined => text?.split(',').map((s) => s.trim()).filter(Boolean);
+const symbolsOf = (text: string | undefined): string[] | undefined =>
+  text
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 /** A progress writer: a live line on a terminal, a line every 10% otherwise. */
 function progressWriter(ctx: CliContext): { line(text: string, fraction: number): void; clear(): void } {
@@ -110,9 +115,19 @@ export function registerReplay(program: Command, ctx: CliContext): void {
               history: app.history,
               dataDir,
               log: createLoggerFor({ ...config, LOG_LEVEL: config.LOG_LEVEL === 'debug' ? 'debug' : 'warn' }, (line) => void ctx.io.stderr.write(line)),
-              analyst: replayAnalysts(app, { baseEnv: ctx.io.env, cassette: opts.cassette, record: Boolean(opts.record), maxSpendUsd: numberOf(opts.maxSpend, '--max-spend') ?? null, dataDir }),
+              analyst: replayAnalysts(app, {
+                baseEnv: ctx.io.env,
+                cassette: opts.cassette,
+                record: Boolean(opts.record),
+                maxSpendUsd: numberOf(opts.maxSpend, '--max-spend') ?? null,
+                dataDir,
+              }),
               onHistory: (p) => progress.line(`history ${p.done}/${p.total} requests (${p.symbol} ${p.kind})`, p.total ? p.done / p.total : 1),
-              onProgress: (p) => progress.line(`replay ${p.done}/${p.total} cycles at ${p.at.slice(0, 16)}Z, equity ${p.equity.toFixed(2)}, ETA ${seconds(p.etaMs)}`, p.done / p.total),
+              onProgress: (p) =>
+                progress.line(
+                  `replay ${p.done}/${p.total} cycles at ${p.at.slice(0, 16)}Z, equity ${p.equity.toFixed(2)}, ETA ${seconds(p.etaMs)}`,
+                  p.done / p.total,
+                ),
               signal: stop.signal,
             },
             {
@@ -210,7 +225,9 @@ export function registerHistory(program: Command, ctx: CliContext): void {
           });
           progress.clear();
           if (opts.json) return ctx.json(report);
-          ctx.out(`history of ${report.symbols.length} symbols for ${report.from} → ${report.to}: ${report.requests} exchange requests${report.requests ? '' : ' (all stored already)'}`);
+          ctx.out(
+            `history of ${report.symbols.length} symbols for ${report.from} → ${report.to}: ${report.requests} exchange requests${report.requests ? '' : ' (all stored already)'}`,
+          );
           for (const g of report.gaps) ctx.out(`gap: ${g.symbol} ${g.kind}: ${g.missing} missing from ${g.firstMissing}`);
         } finally {
           progress.clear();

@@ -22,7 +22,13 @@ export function registerServe(program: Command, ctx: CliContext): void {
           }
           await ctx.withApp(config, async (app) => {
             const { serveHttp } = await import('../../mcp/http.js');
-            const list = (v: string | undefined) => (v ? v.split(',').map((x) => x.trim()).filter(Boolean) : []);
+            const list = (v: string | undefined) =>
+              v
+                ? v
+                    .split(',')
+                    .map((x) => x.trim())
+                    .filter(Boolean)
+                : [];
             const handle = await serveHttp(app.deps, {
               host: opts.host,
               port,
@@ -49,7 +55,10 @@ export function registerServe(program: Command, ctx: CliContext): void {
           await Promise.race([handle.closed, stopped, opening.then(() => new Promise<never>(() => {}))]);
         } finally {
           await handle.close();
-          await opening.then((app) => app.close(), () => {});
+          await opening.then(
+            (app) => app.close(),
+            () => {},
+          );
         }
       } finally {
         unsubscribe();

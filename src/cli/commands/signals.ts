@@ -40,7 +40,12 @@ export function registerSignals(program: Command, ctx: CliContext): void {
         throw new AppError('INVALID_INPUT', `--status is one of ${SIGNAL_STATUSES.join(', ')}`);
       }
       await ctx.withApp(ctx.config(), async ({ deps }) => {
-        const history = await getSignalHistory(deps.db, { symbol: opts.symbol, limit, status: opts.status as SignalStatusFilter | undefined, portfolio: opts.portfolio });
+        const history = await getSignalHistory(deps.db, {
+          symbol: opts.symbol,
+          limit,
+          status: opts.status as SignalStatusFilter | undefined,
+          portfolio: opts.portfolio,
+        });
         if (opts.json) return ctx.json(history);
         if (history.items.length === 0) return ctx.out('no signals yet');
         ctx.out(

@@ -5,7 +5,7 @@ import type { CliContext } from '../context.js';
 export function registerSimExchange(program: Command, ctx: CliContext): void {
   program
     .command('sim-exchange')
-    .description("run the simulated exchange (Bybit v5 public market API on loopback) for offline use")
+    .description('run the simulated exchange (Bybit v5 public market API on loopback) for offline use')
     .option('--port <port>', 'port (0 = any free port)', '8780')
     .option('--host <host>', 'bind address', '127.0.0.1')
     .option('--seed <seed>', 'market seed', '42')
@@ -28,7 +28,8 @@ export function registerSimExchange(program: Command, ctx: CliContext): void {
         const limit = opts.ipLimit === true ? 600 : Number(opts.ipLimit);
         const block = Number(opts.ipBlockSeconds);
         if (!Number.isInteger(limit) || limit < 1) throw new AppError('INVALID_INPUT', `--ip-limit must be a positive integer, got ${String(opts.ipLimit)}`);
-        if (!Number.isFinite(block) || block < 0) throw new AppError('INVALID_INPUT', `--ip-block-seconds must be a non-negative number, got ${opts.ipBlockSeconds}`);
+        if (!Number.isFinite(block) || block < 0)
+          throw new AppError('INVALID_INPUT', `--ip-block-seconds must be a non-negative number, got ${opts.ipBlockSeconds}`);
         ipLimit = { limit, blockMs: block * 1000 };
       }
       const sim = await startSimExchange({ port, host: opts.host, seed, ...(now === undefined ? {} : { now }), ...(ipLimit ? { ipLimit } : {}) });

@@ -103,7 +103,9 @@ export function createProgress(write: (s: string) => void, tty: boolean): { even
           running.delete(e.mover.symbol);
           status = `${e.done}/${e.total} analysed`;
           const m = e.mover;
-          say(`${short(m.symbol)}: ${outcomeCell(m)}${m.signal ? ` ${signalCell(m)}` : ''}${m.outcome !== 'executed' && m.reason ? ` — ${cutAtWord(m.reason, 100)}` : ''}`);
+          say(
+            `${short(m.symbol)}: ${outcomeCell(m)}${m.signal ? ` ${signalCell(m)}` : ''}${m.outcome !== 'executed' && m.reason ? ` — ${cutAtWord(m.reason, 100)}` : ''}`,
+          );
           return;
         }
         case 'paused':

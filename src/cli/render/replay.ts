@@ -21,7 +21,9 @@ export function equityChart(points: ReadonlyArray<{ t: string; equity: number }>
   const baseRow = rowOf(start);
   const lines: string[] = [];
   for (let row = height - 1; row >= 0; row--) {
-    const cells = values.map((v) => (rowOf(v) >= row && row >= Math.min(rowOf(v), baseRow) && row <= Math.max(rowOf(v), baseRow) ? (v >= start ? '█' : '▒') : row === baseRow ? '·' : ' '));
+    const cells = values.map((v) =>
+      rowOf(v) >= row && row >= Math.min(rowOf(v), baseRow) && row <= Math.max(rowOf(v), baseRow) ? (v >= start ? '█' : '▒') : row === baseRow ? '·' : ' ',
+    );
     const label = row === height - 1 ? formatUsd(hi, 0) : row === 0 ? formatUsd(lo, 0) : row === baseRow ? formatUsd(start, 0) : '';
     lines.push(`${label.padStart(10)} │${cells.join('')}`);
   }
@@ -33,7 +35,10 @@ export function equityChart(points: ReadonlyArray<{ t: string; equity: number }>
 export function renderReplayReport(r: ReplayReport): string {
   const p = r.performance;
   const c = r.cycles as Record<string, number | Record<string, number>>;
-  const codes = (m: unknown) => Object.entries((m ?? {}) as Record<string, number>).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
+  const codes = (m: unknown) =>
+    Object.entries((m ?? {}) as Record<string, number>)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ') || 'none';
   const head = renderPanel(`Replay ${r.id}`, [
     `${r.analyst} analyst, ${r.window.from.slice(0, 16)} → ${r.window.to.slice(0, 16)} UTC every ${r.window.every}: ${r.window.stepsRun}/${r.window.steps} steps, ${r.status}`,
     `${r.symbols.length} symbols; ${String(r.settings.maxMovers)} movers max per step at ≥ ${String(r.settings.thresholdPct)}%; spread ${String(r.settings.spreadBps)} bps, fills ${String(r.settings.fillMode)}`,
@@ -46,8 +51,20 @@ export function renderReplayReport(r: ReplayReport): string {
   ]);
   const calibration = renderTable(
     'Signals by confidence',
-    [{ header: 'Confidence' }, { header: 'Signals', align: 'right' }, { header: 'Decided', align: 'right' }, { header: 'Hit rate', align: 'right' }, { header: 'Avg R', align: 'right' }],
-    r.scorecard.byConfidence.map((b) => [b.key, String(b.signals), String(b.decided), b.hitRate === null ? '—' : `${b.hitRate.toFixed(1)}%`, b.avgR === null ? '—' : b.avgR.toFixed(2)]),
+    [
+      { header: 'Confidence' },
+      { header: 'Signals', align: 'right' },
+      { header: 'Decided', align: 'right' },
+      { header: 'Hit rate', align: 'right' },
+      { header: 'Avg R', align: 'right' },
+    ],
+    r.scorecard.byConfidence.map((b) => [
+      b.key,
+      String(b.signals),
+      String(b.decided),
+      b.hitRate === null ? '—' : `${b.hitRate.toFixed(1)}%`,
+      b.avgR === null ? '—' : b.avgR.toFixed(2),
+    ]),
   );
   const chart = ['Equity', ...equityChart(r.equityCurve, p.startBalance)].join('\n');
   const warnings = r.warnings.map((w) => `warning: ${w}`).join('\n');
@@ -57,8 +74,22 @@ export function renderReplayReport(r: ReplayReport): string {
 export function renderReplayList(items: readonly ReplayRunSummary[]): string {
   return renderTable(
     'Replays',
-    [{ header: 'ID' }, { header: 'Analyst' }, { header: 'Window (UTC)' }, { header: 'Status' }, { header: 'Return', align: 'right' }, { header: 'Trades', align: 'right' }],
-    items.map((r) => [r.id, r.analyst, `${r.from.slice(0, 16)} → ${r.to.slice(0, 16)}`, r.status, pctOrDash(r.totalReturnPct), r.trades === null ? '—' : String(r.trades)]),
+    [
+      { header: 'ID' },
+      { header: 'Analyst' },
+      { header: 'Window (UTC)' },
+      { header: 'Status' },
+      { header: 'Return', align: 'right' },
+      { header: 'Trades', align: 'right' },
+    ],
+    items.map((r) => [
+      r.id,
+      r.analyst,
+      `${r.from.slice(0, 16)} → ${r.to.slice(0, 16)}`,
+      r.status,
+      pctOrDash(r.totalReturnPct),
+      r.trades === null ? '—' : String(r.trades),
+    ]),
   );
 }
 

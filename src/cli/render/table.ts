@@ -20,8 +20,7 @@ export function renderTable(title: string, columns: Column[], rows: string[][]):
   if (titleText.length > natural && widths.length) widths[widths.length - 1]! += titleText.length - natural;
   const inner = Math.max(natural, titleText.length);
   const top = `┌${titleText}${'─'.repeat(Math.max(0, inner - titleText.length))}┐`;
-  const line = (cells: string[]) =>
-    `│ ${cells.map((cell, i) => pad(cell, widths[i]!, columns[i]!.align ?? 'left')).join(' │ ')} │`;
+  const line = (cells: string[]) => `│ ${cells.map((cell, i) => pad(cell, widths[i]!, columns[i]!.align ?? 'left')).join(' │ ')} │`;
   const sep = (l: string, m: string, r: string) => `${l}${widths.map((w) => '─'.repeat(w + 2)).join(m)}${r}`;
   const out = [top, line(columns.map((c) => c.header)), sep('├', '┼', '┤')];
   for (const r of rows) out.push(line(r));

@@ -24,7 +24,11 @@ function totalsLine(name: string, t: UsageTotals, cache: boolean): string {
   return `${name}: ${count(t.requests)} request${t.requests === 1 ? '' : 's'}, ${tokens}; cost ${usd(t.costUsd)} (estimate ${usd(t.estimatedCostUsd)})`;
 }
 
-const SPAN: Record<TokenReport['period'], string> = { hourly: 'last 24 hours, by hour', daily: 'last 30 days, by UTC day', session: 'sessions active in the last 7 days' };
+const SPAN: Record<TokenReport['period'], string> = {
+  hourly: 'last 24 hours, by hour',
+  daily: 'last 30 days, by UTC day',
+  session: 'sessions active in the last 7 days',
+};
 
 export function renderTokenReport(r: TokenReport, colour: boolean): string {
   const lines = [
@@ -101,8 +105,22 @@ const perMinute = (n: number | null): string => (n === null ? '—' : count(n));
 export function renderPublished(title: string, items: readonly PublishedLimit[]): string {
   return renderTable(
     title,
-    [{ header: 'Tier' }, { header: 'Model' }, { header: 'Requests/min', align: 'right' }, { header: 'Input tok/min', align: 'right' }, { header: 'Output tok/min', align: 'right' }, { header: 'Tokens/min', align: 'right' }],
-    items.map((i) => [i.tier ?? '—', i.model, perMinute(i.requestsPerMinute), perMinute(i.inputTokensPerMinute), perMinute(i.outputTokensPerMinute), perMinute(i.tokensPerMinute)]),
+    [
+      { header: 'Tier' },
+      { header: 'Model' },
+      { header: 'Requests/min', align: 'right' },
+      { header: 'Input tok/min', align: 'right' },
+      { header: 'Output tok/min', align: 'right' },
+      { header: 'Tokens/min', align: 'right' },
+    ],
+    items.map((i) => [
+      i.tier ?? '—',
+      i.model,
+      perMinute(i.requestsPerMinute),
+      perMinute(i.inputTokensPerMinute),
+      perMinute(i.outputTokensPerMinute),
+      perMinute(i.tokensPerMinute),
+    ]),
   );
 }
 

@@ -50,9 +50,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('change_24h_pct', 'real', (c) => c.notNull())
     .addColumn('last_price', 'real', (c) => c.notNull())
     .addColumn('turnover_24h_usd', 'real', (c) => c.notNull())
-    .addColumn('outcome', 'text', (c) =>
-      c.notNull().check(sql`outcome in ('pending', 'executed', 'rejected', 'recorded', 'no_signal', 'error', 'skipped')`),
-    )
+    .addColumn('outcome', 'text', (c) => c.notNull().check(sql`outcome in ('pending', 'executed', 'rejected', 'recorded', 'no_signal', 'error', 'skipped')`))
     .addColumn('code', 'text')
     .addColumn('reason', 'text')
     .addColumn('analyst', 'text', (c) => c.notNull())

@@ -10,9 +10,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('signal_outcomes')
     .addColumn('signal_row_id', 'integer', (c) => c.primaryKey().references('movers_signals.id').onDelete('cascade'))
-    .addColumn('status', 'text', (c) =>
-      c.notNull().check(sql`status in ('pending', 'take_profit', 'stop_loss', 'expired', 'invalid', 'no_data')`),
-    )
+    .addColumn('status', 'text', (c) => c.notNull().check(sql`status in ('pending', 'take_profit', 'stop_loss', 'expired', 'invalid', 'no_data')`))
     .addColumn('horizon_end', 'integer', (c) => c.notNull())
     .addColumn('evaluated_until', 'integer')
     .addColumn('timeframe', 'text')

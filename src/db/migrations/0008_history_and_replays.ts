@@ -15,9 +15,15 @@ export async function up(db: Kysely<any>): Promise<void> {
     symbol text not null, timeframe text not null, time integer not null,
     open real not null, high real not null, low real not null, close real not null, volume real not null,
     primary key (symbol, timeframe, time)) without rowid`.execute(db);
-  await sql`create table history_funding (symbol text not null, time integer not null, rate real not null, primary key (symbol, time)) without rowid`.execute(db);
-  await sql`create table history_open_interest (symbol text not null, time integer not null, amount real not null, value real, primary key (symbol, time)) without rowid`.execute(db);
-  await sql`create table history_long_short (symbol text not null, time integer not null, long_share real not null, primary key (symbol, time)) without rowid`.execute(db);
+  await sql`create table history_funding (symbol text not null, time integer not null, rate real not null, primary key (symbol, time)) without rowid`.execute(
+    db,
+  );
+  await sql`create table history_open_interest (symbol text not null, time integer not null, amount real not null, value real, primary key (symbol, time)) without rowid`.execute(
+    db,
+  );
+  await sql`create table history_long_short (symbol text not null, time integer not null, long_share real not null, primary key (symbol, time)) without rowid`.execute(
+    db,
+  );
   await db.schema
     .createTable('history_coverage')
     .addColumn('symbol', 'text', (c) => c.notNull())
@@ -49,7 +55,15 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const table of ['replay_runs', 'history_markets', 'history_coverage', 'history_long_short', 'history_open_interest', 'history_funding', 'history_candles']) {
+  for (const table of [
+    'replay_runs',
+    'history_markets',
+    'history_coverage',
+    'history_long_short',
+    'history_open_interest',
+    'history_funding',
+    'history_candles',
+  ]) {
     await db.schema.dropTable(table).execute();
   }
 }

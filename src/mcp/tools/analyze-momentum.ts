@@ -6,8 +6,7 @@ import { analysisHeader, analysisInput, macdOut, readOnlyMarket } from './analys
 export const analyzeMomentumTool = defineTool({
   name: 'analyze_momentum',
   title: 'Momentum indicators (RSI, MACD)',
-  description:
-    'Momentum indicators: RSI(14), MACD(12,26,9) with candles since the last cross, stochastic(14,3,3).',
+  description: 'Momentum indicators: RSI(14), MACD(12,26,9) with candles since the last cross, stochastic(14,3,3).',
   input: analysisInput,
   output: { ...analysisHeader, rsi: z.number(), flat: z.boolean(), macd: macdOut, stochastic: z.object({ k: z.number(), d: z.number() }) },
   annotations: readOnlyMarket,

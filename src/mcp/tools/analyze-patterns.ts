@@ -8,8 +8,7 @@ const swing = z.object({ time: z.string(), price: z.number() });
 export const analyzePatternsTool = defineTool({
   name: 'analyze_patterns',
   title: 'Chart patterns and levels',
-  description:
-    'Chart patterns: candlesticks of the last 3 candles, swings, nearest support and resistance, RSI divergence.',
+  description: 'Chart patterns: candlesticks of the last 3 candles, swings, nearest support and resistance, RSI divergence.',
   input: analysisInput,
   output: {
     ...analysisHeader,

@@ -5,9 +5,8 @@ import { analysisHeader, analysisInput, emaOut, readOnlyMarket } from './analysi
 
 export const analyzeTrendTool = defineTool({
   name: 'analyze_trend',
-  title: "Trend indicators (EMA, ADX)",
-  description:
-    'Trend indicators: EMA 20/50/200, ADX(14) ±DI, direction, strength (ADX ≥25 strong), volume vs SMA20.',
+  title: 'Trend indicators (EMA, ADX)',
+  description: 'Trend indicators: EMA 20/50/200, ADX(14) ±DI, direction, strength (ADX ≥25 strong), volume vs SMA20.',
   input: analysisInput,
   output: {
     ...analysisHeader,

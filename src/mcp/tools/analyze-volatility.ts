@@ -6,8 +6,7 @@ import { analysisHeader, analysisInput, bollingerOut, readOnlyMarket } from './a
 export const analyzeVolatilityTool = defineTool({
   name: 'analyze_volatility',
   title: 'Volatility indicators (Bollinger, ATR)',
-  description:
-    'Volatility indicators: Bollinger(20,2) %B and bandwidth, ATR(14), bandwidthPercentile (low = squeeze).',
+  description: 'Volatility indicators: Bollinger(20,2) %B and bandwidth, ATR(14), bandwidthPercentile (low = squeeze).',
   input: analysisInput,
   output: { ...analysisHeader, bollinger: bollingerOut, atr: z.number(), atrPct: z.number(), bandwidthPercentile: z.number().nullable() },
   annotations: readOnlyMarket,

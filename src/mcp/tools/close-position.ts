@@ -7,8 +7,7 @@ const n = z.number();
 export const closePositionTool = defineTool({
   name: 'close_position',
   title: 'Close position',
-  description:
-    'Close an open paper position at market (book price, taker fee) by position_id or symbol.',
+  description: 'Close an open paper position at market (book price, taker fee) by position_id or symbol.',
   input: { position_id: z.number().int().positive().optional(), symbol: symbolFilter, portfolio: portfolioArg },
   output: {
     id: n,

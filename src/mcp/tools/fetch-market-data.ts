@@ -6,8 +6,7 @@ import { compactCandleOut, isoOut, marketOut, symbolArg, timeframeArg } from '..
 export const fetchMarketData = defineTool({
   name: 'fetch_market_data',
   title: 'Price candles (OHLCV)',
-  description:
-    'Price candles (OHLCV): summary of `lookback` closed candles, the last `limit` and the forming one.',
+  description: 'Price candles (OHLCV): summary of `lookback` closed candles, the last `limit` and the forming one.',
   input: {
     symbol: symbolArg,
     timeframe: timeframeArg.default('1h'),

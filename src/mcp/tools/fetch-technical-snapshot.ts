@@ -33,7 +33,7 @@ const level = z.object({ price: z.number(), timeframe: timeframeArg, distancePct
 
 export const fetchTechnicalSnapshotTool = defineTool({
   name: 'fetch_technical_snapshot',
-  title: "Technical analysis snapshot (indicators, timeframes)",
+  title: 'Technical analysis snapshot (indicators, timeframes)',
   description:
     'Technical analysis across timeframes; start here for a trade. Per timeframe bias, trend, momentum, volatility, volume, patterns; alignment, key levels, stopDistance (1.5 ATR).',
   input: {

@@ -8,8 +8,7 @@ const n = z.number().nullable();
 export const getCurrentPrice = defineTool({
   name: 'get_current_price',
   title: 'Current price',
-  description:
-    'Live price quote: last, bid, ask, spread, 24h change, range, volume, turnover; perpetuals add funding. ≤2 s old.',
+  description: 'Live price quote: last, bid, ask, spread, 24h change, range, volume, turnover; perpetuals add funding. ≤2 s old.',
   input: { symbol: symbolArg },
   output: {
     symbol: z.string(),

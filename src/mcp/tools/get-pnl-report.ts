@@ -56,7 +56,16 @@ export const getPnlReportTool = defineTool({
   },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   handler: async ({ portfolio, period, min_trades }, deps) => {
-    const { portfolio: name, period: p, periodLabel: _label, bySymbol, equityCurve, llmCost, warnings, ...summary } = await (await import('../../portfolio/pnl-report.js')).getPnlReport(deps, { portfolio, period, minTrades: min_trades });
+    const {
+      portfolio: name,
+      period: p,
+      periodLabel: _label,
+      bySymbol,
+      equityCurve,
+      llmCost,
+      warnings,
+      ...summary
+    } = await (await import('../../portfolio/pnl-report.js')).getPnlReport(deps, { portfolio, period, minTrades: min_trades });
     return { portfolio: name, period: p, summary, bySymbol, equityCurve, llmCost, ...(warnings ? { warnings } : {}) };
   },
 });

@@ -7,8 +7,7 @@ const n = z.number();
 export const getPortfolioStatusTool = defineTool({
   name: 'get_portfolio_status',
   title: 'Portfolio status',
-  description:
-    'Paper portfolio: equity, cash, margin, P&L, exposure, positions (stale:true = last known mark), justClosed, halt, breaker.',
+  description: 'Paper portfolio: equity, cash, margin, P&L, exposure, positions (stale:true = last known mark), justClosed, halt, breaker.',
   input: { portfolio: portfolioArg, symbol: symbolFilter },
   output: {
     portfolio: z.string(),
@@ -35,7 +34,17 @@ export const getPortfolioStatusTool = defineTool({
   handler: async ({ portfolio: asked, symbol }, deps, { binding }) => {
     // An unattended analysis reads the portfolio its run trades.
     const portfolio = binding?.portfolio ?? asked;
-    const { portfolio: name, asOf, positions, justClosed, halted, haltReason, breaker, warnings, ...account } = await (await import('../../portfolio/status.js')).getPortfolioStatus(deps, { portfolio, symbol });
+    const {
+      portfolio: name,
+      asOf,
+      positions,
+      justClosed,
+      halted,
+      haltReason,
+      breaker,
+      warnings,
+      ...account
+    } = await (await import('../../portfolio/status.js')).getPortfolioStatus(deps, { portfolio, symbol });
     return { portfolio: name, asOf, account, positions, justClosed, halted, haltReason, breaker, ...(warnings ? { warnings } : {}) };
   },
 });

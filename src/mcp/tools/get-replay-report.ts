@@ -40,7 +40,13 @@ export const getReplayReportTool = defineTool({
       performance: r.performance,
       benchmarks: r.benchmarks,
       scorecard: { signals: r.scorecard.signals, decided: r.scorecard.decided, hitRate: r.scorecard.hitRate, avgR: r.scorecard.avgR },
-      llm: { requests: r.llm.requests, recordedUsd: r.llm.recordedUsd, wouldHaveCostUsd: r.llm.wouldHaveCostUsd, rerunCostUsd: r.llm.rerunCostUsd, cassetteMisses: r.llm.cassetteMisses },
+      llm: {
+        requests: r.llm.requests,
+        recordedUsd: r.llm.recordedUsd,
+        wouldHaveCostUsd: r.llm.wouldHaveCostUsd,
+        rerunCostUsd: r.llm.rerunCostUsd,
+        cassetteMisses: r.llm.cassetteMisses,
+      },
       equityCurve: curve,
       warnings: r.warnings,
     };

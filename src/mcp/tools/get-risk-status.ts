@@ -7,8 +7,7 @@ const n = z.number();
 export const getRiskStatusTool = defineTool({
   name: 'get_risk_status',
   title: 'Risk status',
-  description:
-    'Risk limits and their use: positions, exposure room, daily loss limit, breaker, halt, cooldowns, rejections, exchange request budget.',
+  description: 'Risk limits and their use: positions, exposure room, daily loss limit, breaker, halt, cooldowns, rejections, exchange request budget.',
   input: { portfolio: portfolioArg },
   output: {
     halted: z.boolean(),

@@ -9,8 +9,7 @@ const ANALYSIS_CHARS = 300;
 export const getSignalHistoryTool = defineTool({
   name: 'get_signal_history',
   title: 'Signal history',
-  description:
-    'Past trade signals, newest first: levels, status, reason code, analysis (≤300 chars), and the position each opened.',
+  description: 'Past trade signals, newest first: levels, status, reason code, analysis (≤300 chars), and the position each opened.',
   input: {
     symbol: symbolFilter,
     status: z.enum(SIGNAL_STATUSES).optional(),

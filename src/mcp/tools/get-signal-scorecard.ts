@@ -23,8 +23,7 @@ const costLine = { spentUsd: n, signals: n, executed: n, realizedPnl: n };
 export const getSignalScorecardTool = defineTool({
   name: 'get_signal_scorecard',
   title: 'Signal scorecard',
-  description:
-    'How past signals played out: hit rate and avg R by confidence, analyst, direction, symbol; LLM spend vs P&L. since: ISO, 7d, 12h.',
+  description: 'How past signals played out: hit rate and avg R by confidence, analyst, direction, symbol; LLM spend vs P&L. since: ISO, 7d, 12h.',
   input: {
     since: z.string().min(2).max(40).optional(),
     analyst: z.enum(ANALYSTS).optional(),

@@ -22,8 +22,7 @@ const window = z.object({
 export const getTokenReportTool = defineTool({
   name: 'get_token_report',
   title: 'LLM spend report',
-  description:
-    'LLM spend and tokens: Claude and Perplexity requests, tokens, USD by hour, day or session; request windows.',
+  description: 'LLM spend and tokens: Claude and Perplexity requests, tokens, USD by hour, day or session; request windows.',
   input: { period: z.enum(TOKEN_PERIODS).default('daily') },
   // The period and the time of the answer are left out of the output: the caller knows both.
   output: {

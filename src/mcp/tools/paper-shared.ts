@@ -85,7 +85,5 @@ export const signalItemOut = z.object({
   reason: z.string().nullable(),
   analysis: z.string(),
   analysisCut: z.literal(true).optional(),
-  position: z
-    .object({ id: n, state: z.enum(['open', 'closed']), exitReason: z.string().nullable(), exitPrice: nn, realizedPnl: nn })
-    .nullable(),
+  position: z.object({ id: n, state: z.enum(['open', 'closed']), exitReason: z.string().nullable(), exitPrice: nn, realizedPnl: nn }).nullable(),
 });

@@ -5,8 +5,7 @@ import { readOnlyMarket } from './analysis-shared.js';
 export const scanMarketMoversTool = defineTool({
   name: 'scan_market_movers',
   title: 'Market movers',
-  description:
-    'Top gainers and losers: perpetuals that moved >= threshold_pct in 24h, biggest first; illiquid, held and cooling-down coins left out.',
+  description: 'Top gainers and losers: perpetuals that moved >= threshold_pct in 24h, biggest first; illiquid, held and cooling-down coins left out.',
   input: {
     threshold_pct: z.number().gt(0).max(100).optional(),
     limit: z.number().int().min(1).max(50).optional(),
