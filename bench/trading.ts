@@ -19,7 +19,7 @@ import { submitSignal } from '../src/signals/submit.js';
 import { startSimExchange } from '../src/sim/server.js';
 import { closePosition } from '../src/trading/close.js';
 import { rebuildRollups } from '../src/trading/rollup.js';
-import { writeTransaction } from '../src/trading/serialize.js';
+import { writeTransaction } from '../src/shared/transaction.js';
 import { percentile, printTable, type BenchResult, timeSorted } from './types.js';
 
 const ROUND_TRIPS = 100_000;

@@ -9,7 +9,6 @@ import { LOG_LEVELS } from './log.js';
 
 const bool = () => z.stringbool({ truthy: ['true', '1', 'yes', 'on'], falsy: ['false', '0', 'no', 'off'] });
 const num = () => z.coerce.number().refine(Number.isFinite, 'must be a finite number');
-const pct = () => num().min(0).max(100);
 const positive = () => num().positive();
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const url = () => z.url({ protocol: /^https?$/ });
@@ -48,7 +47,7 @@ export const configSchema = z.object({
     .describe('bearer token required by the HTTP transport (required to bind a non-loopback host)'),
   CCTRADER_HTTP_ALLOWED_HOSTS: z
     .string()
-    .regex(/^[A-Za-z0-9.:\[\]_-]+(,\s*[A-Za-z0-9.:\[\]_-]+)*$/, 'must be comma-separated host names or IPs, each with or without :port')
+    .regex(/^[A-Za-z0-9.:[\]_-]+(,\s*[A-Za-z0-9.:[\]_-]+)*$/, 'must be comma-separated host names or IPs, each with or without :port')
     .optional()
     .describe('host names or IPs (comma-separated, with or without :port) whose Host header the HTTP transport serves besides loopback'),
   CCTRADER_HTTP_ALLOWED_ORIGINS: z

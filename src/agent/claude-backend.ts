@@ -13,6 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import { access, mkdir, readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import type * as ClaudeSdkModule from '@anthropic-ai/claude-agent-sdk';
 import type { McpServerConfig, Options, SDKMessage, SDKResultMessage } from '@anthropic-ai/claude-agent-sdk';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { Logger } from '../log.js';
@@ -63,7 +64,7 @@ export interface ClaudeAgentBackendOptions {
   loadSdk?: () => Promise<ClaudeSdk>;
 }
 
-export type ClaudeSdk = typeof import('@anthropic-ai/claude-agent-sdk');
+export type ClaudeSdk = typeof ClaudeSdkModule;
 
 const SERVER_NAME = 'cctrader';
 const TOOL_PREFIX = `mcp__${SERVER_NAME}__`;

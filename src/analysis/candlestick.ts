@@ -12,9 +12,10 @@
  */
 import { createRequire } from 'node:module';
 import type { Columns } from './guards.js';
+import type * as TechnicalIndicators from 'technicalindicators';
 import type { PatternBias } from './types.js';
 
-type Ti = typeof import('technicalindicators');
+type Ti = typeof TechnicalIndicators;
 type StockData = { open: number[]; high: number[]; low: number[]; close: number[] };
 
 let ti: Ti | undefined;

@@ -5,7 +5,7 @@
  * undefined fields, which become BAD_RESPONSE here), and retried when the fault is retryable: the
  * validation runs inside the retried call, so an HTML page or a truncated body is retried like a 502.
  */
-import type { Exchange, OHLCV } from 'ccxt';
+import type { Exchange, OHLCV, Ticker as CcxtTicker } from 'ccxt';
 import { AppError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { CandleCache } from './candle-cache.js';
@@ -285,7 +285,7 @@ export class CcxtMarketData implements MarketData, HistorySource {
     });
   }
 
-  private toTicker(info: MarketInfo, t: import('ccxt').Ticker, at: number): Ticker | null {
+  private toTicker(info: MarketInfo, t: CcxtTicker, at: number): Ticker | null {
     const last = finiteOrNull(t.last ?? t.close);
     if (last === null || last <= 0) return null;
     const raw = (t.info ?? {}) as Record<string, unknown>;

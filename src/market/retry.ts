@@ -4,7 +4,7 @@
  * exchange back-off) is retried no earlier than that, and only when the wait is at most
  * `maxDelayMs`; a longer one is passed on at once (the caller decides, no request is wasted).
  */
-import { AppError, isAppError } from '../errors.js';
+import { type AppError, isAppError } from '../errors.js';
 
 export interface RetryPolicy {
   /** Retries after the first attempt (0 = no retry). */

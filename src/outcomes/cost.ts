@@ -20,7 +20,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
-import { Dec, ZERO, toDec, usd } from '../trading/money.js';
+import { Dec, ZERO, toDec, usd } from '../shared/money.js';
 import { symbolKey, type AnalystFilter, type ScoredSignal } from './signals.js';
 
 /** Scanner mover outcomes that mean an analysis ran. */

@@ -25,7 +25,7 @@
 import type { Deps } from '../deps.js';
 import { isAppError } from '../errors.js';
 import { TIMEFRAME_MS, type Candle, type Timeframe } from '../market/types.js';
-import { str, toDec, type Dec } from '../trading/money.js';
+import { str, toDec, type Dec } from '../shared/money.js';
 import { candleTimeframe, candleWindow } from '../trading/triggers.js';
 import { excursions, rMultiple, validLevels, walkCandles, type OutcomeLevels, type PathState } from './path.js';
 

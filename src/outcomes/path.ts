@@ -17,7 +17,7 @@
  * cannot have reached the stop, or the stop would have been taken first).
  */
 import type { Candle } from '../market/types.js';
-import { Dec, toDec } from '../trading/money.js';
+import { Dec, toDec } from '../shared/money.js';
 import { checkCandle, type Direction } from '../trading/triggers.js';
 
 export interface OutcomeLevels {

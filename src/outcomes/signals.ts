@@ -8,7 +8,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
-import { toDec, type Dec } from '../trading/money.js';
+import { toDec, type Dec } from '../shared/money.js';
 import type { OutcomeStatus } from './evaluate.js';
 
 import { ANALYSTS, type AnalystFilter } from './vocabulary.js';

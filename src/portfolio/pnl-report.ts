@@ -22,7 +22,7 @@ import { AppError } from '../errors.js';
 import { llmCostForPeriod, type LlmCostBlock } from '../outcomes/cost.js';
 import { evaluatePortfolio, staleWarnings } from '../trading/evaluate.js';
 import { loadSnapshot } from '../trading/ledger.js';
-import { Dec, ZERO, fromUnits, pct, toDec, usd } from '../trading/money.js';
+import { Dec, ZERO, fromUnits, pct, toDec, usd } from '../shared/money.js';
 import { DAY_MS, dayOf } from '../trading/rollup.js';
 import { DEFAULT_PORTFOLIO, requirePortfolio } from './portfolios.js';
 

@@ -3,10 +3,11 @@ import type { Kysely, Selectable } from 'kysely';
 import type { DB, PaperPortfoliosTable } from '../db/schema.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
-import { Dec, money, str, toDec, usd } from '../trading/money.js';
+import { type Dec, money, str, toDec, usd } from '../shared/money.js';
 import { loadSnapshot } from '../trading/ledger.js';
 import { deleteRollups } from '../trading/rollup.js';
-import { withPortfolioLock, writeTransaction } from '../trading/serialize.js';
+import { withPortfolioLock } from '../trading/serialize.js';
+import { writeTransaction } from '../shared/transaction.js';
 
 export type PortfolioRow = Selectable<PaperPortfoliosTable>;
 

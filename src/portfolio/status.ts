@@ -6,7 +6,7 @@ import { symbolForms } from '../market/symbols.js';
 import { evaluatePortfolio, staleWarnings } from '../trading/evaluate.js';
 import { readHalt } from '../trading/halt.js';
 import { loadSnapshot, type ClosedPosition, type MarkedPosition } from '../trading/ledger.js';
-import { num, pct, toDec, usd } from '../trading/money.js';
+import { num, pct, toDec, usd } from '../shared/money.js';
 import { dailyBreaker } from '../trading/risk.js';
 import { realizedFromDay } from '../trading/risk-state.js';
 import { DEFAULT_PORTFOLIO, requirePortfolio } from './portfolios.js';

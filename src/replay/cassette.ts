@@ -33,7 +33,7 @@ import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Serv
 import type { AddressInfo } from 'node:net';
 import { basename } from 'node:path';
 import type { Logger } from '../log.js';
-import { Dec } from '../trading/money.js';
+import { Dec } from '../shared/money.js';
 import { priceTokens, type TokenCounts, type TokenPrices } from '../usage/prices.js';
 import { answerUsage, errorEnvelope } from './anthropic-wire.js';
 import { requestKey, summariseRequest, type RequestSummary } from './cassette-key.js';

@@ -18,7 +18,7 @@ import type { Clock } from '../deps.js';
 import { NO_SPEND } from '../usage/agent-run.js';
 import { recordLlmUsage } from '../usage/record.js';
 import { DAY_MS, spentSince, utcDayStart } from '../usage/spend-caps.js';
-import { Dec, toDec } from '../trading/money.js';
+import { Dec, toDec } from '../shared/money.js';
 import type { CassetteRecorder } from './cassette.js';
 
 export interface ClaudeReplayOptions {

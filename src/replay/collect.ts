@@ -1,7 +1,7 @@
 /** What a replay's own desk recorded, read back for its report: trades, fees, funding, cycle counts. */
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
-import { Dec, ZERO, toDec, usd } from '../trading/money.js';
+import { type Dec, ZERO, toDec, usd } from '../shared/money.js';
 import type { ReplayTrade } from './report.js';
 
 export async function collectTrades(db: Kysely<DB>, portfolioId: number): Promise<{ trades: ReplayTrade[]; feesUsd: number; fundingUsd: number }> {

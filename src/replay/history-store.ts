@@ -7,7 +7,7 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 import type { Candle, FundingPoint, LongShortRatio, MarketInfo, OpenInterestPoint, Timeframe } from '../market/types.js';
-import { writeTransaction } from '../trading/serialize.js';
+import { writeTransaction } from '../shared/transaction.js';
 
 export type HistoryKind = `candles:${Timeframe}` | 'funding' | 'open_interest' | 'long_short';
 

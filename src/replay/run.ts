@@ -34,7 +34,7 @@ import { TtlCache } from '../sentiment/cache.js';
 import type { SentimentReading } from '../sentiment/types.js';
 import { evaluatePortfolio } from '../trading/evaluate.js';
 import { loadSnapshot } from '../trading/ledger.js';
-import { usd } from '../trading/money.js';
+import { usd } from '../shared/money.js';
 import { fetchHistory, type HistoryFetchReport, type HistoryProgress } from './history-fetch.js';
 import { lastAtOrBefore, loadHistory, type SymbolHistory } from './history-data.js';
 import { ReplayMarketData } from './replay-market.js';

@@ -7,8 +7,8 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { DB, ScanCycleMoversTable, ScanCyclesTable } from '../db/schema.js';
 import type { Mover } from '../market/movers.js';
-import { Dec, toDec } from '../trading/money.js';
-import { writeTransaction } from '../trading/serialize.js';
+import { Dec, toDec } from '../shared/money.js';
+import { writeTransaction } from '../shared/transaction.js';
 
 export type CycleRow = Selectable<ScanCyclesTable>;
 export type MoverRow = Selectable<ScanCycleMoversTable>;

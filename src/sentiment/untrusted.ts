@@ -14,6 +14,8 @@
 
 /** Invisible or layout-changing code points: controls, format (Cf: bidi, zero-width, tags, BOM),
  * private use, surrogates, variation selectors, combining grapheme joiner, Hangul fillers. */
+// The class lists invisible code points (variation selectors among them) one by one, on purpose.
+// eslint-disable-next-line no-misleading-character-class
 const INVISIBLE = /[\p{Cc}\p{Cf}\p{Co}\p{Cs}\u034F\u115F\u1160\u17B4\u17B5\u180B-\u180F\u3164\uFE00-\uFE0F\uFFA0\uFFF0-\uFFFB\u{E0100}-\u{E01EF}]/gu;
 /** Anything that separates lines or words, including the Unicode line and paragraph separators. */
 const SPACES = /[\s\u2028\u2029\u00A0\u1680\u2000-\u200A\u202F\u205F\u3000]+/gu;

@@ -3,10 +3,10 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { AppError } from '../errors.js';
-import { num, toDec, usd } from '../trading/money.js';
+import { num, toDec, usd } from '../shared/money.js';
 import { findPortfolio } from '../portfolio/portfolios.js';
 import { symbolForms } from '../market/symbols.js';
-import { cutAtWord } from '../text.js';
+import { cutAtWord } from '../shared/text.js';
 
 import { SIGNAL_STATUSES, type SignalStatusFilter } from './statuses.js';
 

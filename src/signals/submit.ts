@@ -17,10 +17,11 @@ import { DEFAULT_PORTFOLIO, requirePortfolio } from '../portfolio/portfolios.js'
 import { evaluateLocked } from '../trading/evaluate.js';
 import { bookLiquidity, slippagePct, tickerLiquidity } from '../trading/fills.js';
 import { bookOpen } from '../trading/ledger.js';
-import { num, str, toDec, usd, type Dec } from '../trading/money.js';
+import { num, str, toDec, usd, type Dec } from '../shared/money.js';
 import { decide, riskLimits, type Clamp, type Decision, type MarketView, type Numbers, type SignalLevels } from '../trading/risk.js';
 import { loadRiskState } from '../trading/risk-state.js';
-import { withPortfolioLock, writeTransaction } from '../trading/serialize.js';
+import { withPortfolioLock } from '../trading/serialize.js';
+import { writeTransaction } from '../shared/transaction.js';
 import type { Direction } from '../trading/triggers.js';
 
 export interface SignalInput {

@@ -5,8 +5,9 @@ import { DEFAULT_PORTFOLIO, requirePortfolio } from '../portfolio/portfolios.js'
 import { evaluateLocked } from './evaluate.js';
 import { bookLiquidity, tickerLiquidity } from './fills.js';
 import { bookClose, type ClosedPosition } from './ledger.js';
-import { toDec } from './money.js';
-import { withPortfolioLock, writeTransaction } from './serialize.js';
+import { toDec } from '../shared/money.js';
+import { withPortfolioLock } from './serialize.js';
+import { writeTransaction } from '../shared/transaction.js';
 
 export interface CloseRequest {
   portfolio?: string | undefined;

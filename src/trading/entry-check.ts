@@ -8,7 +8,7 @@
 import type { Deps } from '../deps.js';
 import type { MarketInfo } from '../market/types.js';
 import { loadRiskState } from './risk-state.js';
-import { Dec, ZERO, toDec, usd } from './money.js';
+import { Dec, ZERO, toDec, usd } from '../shared/money.js';
 import { portfolioGates, riskLimits, type Numbers, type RejectCode } from './risk.js';
 
 export interface EntryBlock {

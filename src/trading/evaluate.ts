@@ -15,8 +15,9 @@ import { TIMEFRAME_MS } from '../market/types.js';
 import { requirePortfolio } from '../portfolio/portfolios.js';
 import { bookLiquidity, exitAtReference, tickerLiquidity, type Execution } from './fills.js';
 import { bookClose, bookFunding, openPositions, type ClosedPosition, type FundingBooking, type PositionRow } from './ledger.js';
-import { Dec, money, str, toDec } from './money.js';
-import { withPortfolioLock, writeTransaction } from './serialize.js';
+import { type Dec, money, str, toDec } from '../shared/money.js';
+import { withPortfolioLock } from './serialize.js';
+import { writeTransaction } from '../shared/transaction.js';
 import { candleTimeframe, candleWindow, findTrigger, fundingTimes, type Trigger } from './triggers.js';
 
 /** A position whose market data failed: it keeps its last known mark, and nothing was booked for it. */

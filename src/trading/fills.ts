@@ -11,7 +11,7 @@
  * Never the requested or entry price. Fees are the caller's (taker fee on the notional).
  */
 import type { OrderBook, Ticker } from '../market/types.js';
-import { Dec, ZERO, toDec } from './money.js';
+import { Dec, ZERO, toDec } from '../shared/money.js';
 
 export type Side = 'buy' | 'sell';
 export type FillMode = 'realistic' | 'instant';

@@ -15,7 +15,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { DB, PaperPositionsTable } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import type { Execution } from './fills.js';
-import { Dec, ZERO, money, str, toDec, units } from './money.js';
+import { Dec, ZERO, money, str, toDec, units } from '../shared/money.js';
 import { rollBooking } from './rollup.js';
 import type { Direction } from './triggers.js';
 

@@ -3,7 +3,7 @@ import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { readHalt } from './halt.js';
 import { loadSnapshot, type Snapshot } from './ledger.js';
-import { fromUnits, type Dec } from './money.js';
+import { fromUnits, type Dec } from '../shared/money.js';
 import { dayOf } from './rollup.js';
 import type { RiskState } from './risk.js';
 

@@ -6,7 +6,7 @@ import { DEFAULT_PORTFOLIO, requirePortfolio } from '../portfolio/portfolios.js'
 import { evaluatePortfolio, staleWarnings } from './evaluate.js';
 import { readHalt } from './halt.js';
 import { loadSnapshot } from './ledger.js';
-import { pct, usd } from './money.js';
+import { pct, usd } from '../shared/money.js';
 import { dailyBreaker, riskLimits } from './risk.js';
 import { STOP_OUTS, realizedFromDay } from './risk-state.js';
 

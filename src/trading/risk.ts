@@ -5,10 +5,9 @@
  * the risk manager disposes": every clamp and rejection is explained.
  */
 import type { Config } from '../config.js';
-import { AppError } from '../errors.js';
 import type { MarketType } from '../market/types.js';
 import type { Execution, Liquidity } from './fills.js';
-import { Dec, ZERO, floorToStep, money, num, qty as exactQty, toDec, usd } from './money.js';
+import { Dec, ZERO, floorToStep, money, num, qty as exactQty, toDec, usd } from '../shared/money.js';
 import type { Direction } from './triggers.js';
 
 export const REJECT_CODES = [

@@ -12,7 +12,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
-import { Dec, ZERO, money, str, toDec, units } from './money.js';
+import { Dec, ZERO, money, str, toDec, units } from '../shared/money.js';
 
 export const DAY_MS = 86_400_000;
 

@@ -1,14 +1,10 @@
 /**
- * Serialization of the ledger's writers.
- *
- * - `withPortfolioLock`: an in-process async mutex per (database, portfolio) around every
- *   decide-and-fill and every evaluation, so that concurrent tool calls see each other's fills
- *   and the caps hold under load.
- * - `writeTransaction`: one SQLite `BEGIN IMMEDIATE` transaction on a pinned connection for
- *   every fill, close and funding booking: all of it or nothing, and another process writing the
- *   same file waits (busy timeout) instead of interleaving. No network I/O inside it.
+ * Serialization of the ledger's writers: an in-process async mutex per (database, portfolio)
+ * around every decide-and-fill and every evaluation, so that concurrent tool calls see each
+ * other's fills and the caps hold under load. (Each booking is also one write transaction:
+ * shared/transaction.ts.)
  */
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 
 const locks = new WeakMap<object, Map<number, Promise<void>>>();
@@ -31,19 +27,4 @@ export async function withPortfolioLock<T>(db: Kysely<DB>, portfolioId: number, 
     release();
     if (perDb.get(portfolioId) === tail) perDb.delete(portfolioId);
   }
-}
-
-export async function writeTransaction<T>(db: Kysely<DB>, fn: (tx: Kysely<DB>) => Promise<T>): Promise<T> {
-  return db.connection().execute(async (conn) => {
-    await sql`begin immediate`.execute(conn);
-    try {
-      const result = await fn(conn);
-      await sql`commit`.execute(conn);
-      return result;
-    } catch (error) {
-      // SQLite may already have rolled back (e.g. after SQLITE_FULL); the original error matters.
-      await sql`rollback`.execute(conn).catch(() => undefined);
-      throw error;
-    }
-  });
 }

@@ -9,8 +9,8 @@
  */
 import type { Candle, Timeframe } from '../market/types.js';
 import { TIMEFRAME_MS } from '../market/types.js';
-import type { Dec } from './money.js';
-import { toDec } from './money.js';
+import type { Dec } from '../shared/money.js';
+import { toDec } from '../shared/money.js';
 
 export type Direction = 'long' | 'short';
 export type ExitReason = 'stop_loss' | 'take_profit';

@@ -4,7 +4,7 @@
  * and a report shows both. Money is decimal.js; USD strings carry at most 10 decimal places.
  */
 import type { Config } from '../config.js';
-import { Dec, toDec } from '../trading/money.js';
+import { Dec, toDec } from '../shared/money.js';
 
 /** USD per million tokens. */
 export interface TokenPrices {

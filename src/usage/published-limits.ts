@@ -17,7 +17,7 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 import type { ErrorCode } from '../errors.js';
-import { writeTransaction } from '../trading/serialize.js';
+import { writeTransaction } from '../shared/transaction.js';
 
 export interface PublishedLimit {
   tier: string | null;

@@ -5,7 +5,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
-import { writeTransaction } from '../trading/serialize.js';
+import { writeTransaction } from '../shared/transaction.js';
 
 export const DAY_MS = 86_400_000;
 

@@ -20,11 +20,11 @@
  * TOKEN_WARNING_THRESHOLD the reservation carries a warning. With TOKEN_TRACKING_ENABLED=false no
  * spend is recorded, so the caps cannot be checked: no analysis that spends starts (fail closed).
  */
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Config } from '../config.js';
 import type { DB } from '../db/schema.js';
 import type { Clock } from '../deps.js';
-import { Dec, toDec } from '../trading/money.js';
+import { Dec, toDec } from '../shared/money.js';
 import type { RunSpend } from './agent-run.js';
 import { assessWindows, readWindows, windowSettings, type WindowConfig, type WindowType } from './windows.js';
 

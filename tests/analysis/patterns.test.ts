@@ -3,6 +3,7 @@
  * whose answer a trader can read off the numbers.
  */
 import { createRequire } from 'node:module';
+import type * as TechnicalIndicators from 'technicalindicators';
 import { describe, expect, it } from 'vitest';
 import { patterns } from '../../src/analysis/index.js';
 import { rsi } from '../../src/analysis/indicators.js';
@@ -68,7 +69,7 @@ describe('candlestick patterns on the last closed candles', () => {
 
   it('a body of 40% of the range is not a doji, although technicalindicators says it is (0.1%-of-price tolerance)', () => {
     const candle: Row = [50_000, 50_060, 49_960, 50_040];
-    const ti = createRequire(import.meta.url)('technicalindicators') as typeof import('technicalindicators');
+    const ti = createRequire(import.meta.url)('technicalindicators') as typeof TechnicalIndicators;
     expect(ti.doji({ open: [candle[0]], high: [candle[1]], low: [candle[2]], close: [candle[3]] })).toBe(true);
     const ctx: Row[] = Array.from({ length: 22 }, (_, i) => [50_000 + (i % 2) * 50, 50_100, 50_000 - 50, 50_050 - (i % 2) * 50] as const);
     const result = patterns(fromOhlc([...ctx, candle]));

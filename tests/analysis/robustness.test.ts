@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { mulberry32, syntheticCandles } from '../../bench/analysis-candles.js';
-import { momentum, patterns, snapshot, trend, volatility, volume } from '../../src/analysis/index.js';
+import { momentum, patterns, snapshot, trend, volatility, volume, type TimeframeSnapshot } from '../../src/analysis/index.js';
 import type { Candle } from '../../src/market/types.js';
 import { assertAllFinite } from './helpers.js';
 
@@ -49,7 +49,7 @@ describe('every answer is finite', () => {
     const flat: Candle[] = Array.from({ length: 250 }, (_, i) => ({ time: i * 3_600_000, open: 7, high: 7, low: 7, close: 7, volume: 0 }));
     const s = snapshot({ '1h': flat, '4h': flat.map((c, i) => ({ ...c, time: i * 14_400_000 })) });
     assertAllFinite(s);
-    const t = s.timeframes['1h'] as import('../../src/analysis/index.js').TimeframeSnapshot;
+    const t = s.timeframes['1h'] as TimeframeSnapshot;
     expect(t.momentum).toMatchObject({ rsi: 50, flat: true, stochastic: { k: 50, d: 50 } });
     expect(t.trend).toMatchObject({ direction: 'sideways', strength: 'weak', adx: 0 });
     expect(t.volatility).toMatchObject({ atr: 0, atrPct: 0, bollinger: { percentB: 0.5, bandwidth: 0 } });

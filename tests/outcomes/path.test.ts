@@ -1,7 +1,7 @@
 /** Outcomes on hand-built candle paths: which level came first, gaps, shorts, excursions in R. */
 import { describe, expect, it } from 'vitest';
 import { EMPTY_PATH, excursions, rMultiple, validLevels, walkCandles, type OutcomeLevels } from '../../src/outcomes/path.js';
-import { toDec } from '../../src/trading/money.js';
+import { toDec } from '../../src/shared/money.js';
 import { MIN, T0, minutes, type Bar } from './helpers.js';
 
 const long: OutcomeLevels = { direction: 'long', entry: toDec(100), stop: toDec(98), target: toDec(104) };

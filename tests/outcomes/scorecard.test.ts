@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { renderCalibration } from '../../src/cli/render/scorecard.js';
 import { costSummary, llmCostForPeriod } from '../../src/outcomes/cost.js';
 import { confidenceBucket, getSignalScorecard, parseSince } from '../../src/outcomes/scorecard.js';
-import { Dec } from '../../src/trading/money.js';
+import { Dec } from '../../src/shared/money.js';
 import { HOUR, T0, insertSignal, outcomeHarness, type OutcomeHarness } from './helpers.js';
 
 let h: OutcomeHarness;

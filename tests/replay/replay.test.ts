@@ -23,7 +23,6 @@ import { runCliInProcess } from '../helpers/cli.js';
 import { startTestDesk } from '../helpers/desk.js';
 
 const NOW = Date.UTC(2026, 10, 20, 12);
-const DAY = 86_400_000;
 const SYMBOLS = 'BTC,ETH,SOL,XRP,ADA,TRX,APT,NEAR';
 
 let sim: SimExchange;

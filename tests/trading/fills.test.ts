@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bookLiquidity, exitAtReference, slippagePct, tickerLiquidity } from '../../src/trading/fills.js';
-import { Dec } from '../../src/trading/money.js';
+import { Dec } from '../../src/shared/money.js';
 import type { OrderBook, Ticker } from '../../src/market/types.js';
 
 const book: OrderBook = {

@@ -6,8 +6,8 @@ import { findPortfolio } from '../../src/portfolio/portfolios.js';
 import { getPortfolioStatus } from '../../src/portfolio/status.js';
 import { evaluatePortfolio } from '../../src/trading/evaluate.js';
 import { rebuildRollups } from '../../src/trading/rollup.js';
-import { writeTransaction } from '../../src/trading/serialize.js';
-import { Dec, UNITS_PER_USDT, ZERO, usd } from '../../src/trading/money.js';
+import { writeTransaction } from '../../src/shared/transaction.js';
+import { Dec, UNITS_PER_USDT, ZERO, usd } from '../../src/shared/money.js';
 
 const sum = (values: string[]) => values.reduce((a, v) => a.plus(v), new Dec(0));
 

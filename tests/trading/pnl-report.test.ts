@@ -4,9 +4,9 @@ import { renderEquityCurve } from '../../src/cli/commands/pnl-report.js';
 import { getPnlReport } from '../../src/portfolio/pnl-report.js';
 import { createPortfolio } from '../../src/portfolio/portfolios.js';
 import { bookClose, bookOpen } from '../../src/trading/ledger.js';
-import { Dec, money } from '../../src/trading/money.js';
+import { Dec, money } from '../../src/shared/money.js';
 import { dayOf } from '../../src/trading/rollup.js';
-import { writeTransaction } from '../../src/trading/serialize.js';
+import { writeTransaction } from '../../src/shared/transaction.js';
 import { startTestDesk, type TestDesk } from '../helpers/desk.js';
 import { checkRollups } from './ledger-check.js';
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import type { OrderBook } from '../../src/market/types.js';
 import { bookLiquidity } from '../../src/trading/fills.js';
-import { Dec } from '../../src/trading/money.js';
+import { Dec } from '../../src/shared/money.js';
 import { decide, riskLimits, type MarketView, type RiskLimits, type RiskState, type SignalLevels } from '../../src/trading/risk.js';
 
 const d = (x: number | string) => new Dec(String(x));

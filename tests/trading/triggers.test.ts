@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Candle } from '../../src/market/types.js';
-import { Dec } from '../../src/trading/money.js';
+import { Dec } from '../../src/shared/money.js';
 import { candleTimeframe, candleWindow, findTrigger, fundingTimes, type ProtectiveLevels } from '../../src/trading/triggers.js';
 
 const d = (x: number) => new Dec(String(x));

@@ -14,7 +14,7 @@ import { createClaudeAgent } from '../../src/app.js';
 import type { Deps } from '../../src/deps.js';
 import type { CycleEvent, CycleResult } from '../../src/scanner/cycle.js';
 import { runScanner } from '../../src/scanner/runner.js';
-import { Dec } from '../../src/trading/money.js';
+import { Dec } from '../../src/shared/money.js';
 import { countIntoWindows } from '../../src/usage/windows.js';
 import { startFakeAnthropic, type FakeAnthropic, type FakeUsage } from '../fakes/anthropic.js';
 import { startTestDesk, type TestDesk } from '../helpers/desk.js';

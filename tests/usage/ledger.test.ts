@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { recordAgentRunUsage, splitInteger, splitUsd } from '../../src/usage/agent-run.js';
-import { Dec } from '../../src/trading/money.js';
+import { Dec } from '../../src/shared/money.js';
 import { LIST, memoryDb, message, MODEL, runResult } from './helpers.js';
 
 const AT = Date.parse('2026-11-20T12:00:00Z');

@@ -33,7 +33,7 @@ export function registerMonitor(program: Command, ctx: CliContext): void {
       const { abortableSleep } = await import('../../scanner/runner.js');
       const { evaluatePortfolio } = await import('../../trading/evaluate.js');
       const { openPositionOn } = await import('../../trading/ledger.js');
-      const { toDec } = await import('../../trading/money.js');
+      const { toDec } = await import('../../shared/money.js');
       const config = ctx.config({ ANALYSIS_INTERVAL: opts.interval, ANALYST: opts.analyst });
       const intervalMs = config.ANALYSIS_INTERVAL * 1000;
       await ctx.withApp(config, async (app) => {

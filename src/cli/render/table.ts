@@ -1,12 +1,13 @@
 /** Boxed terminal tables in the style of the original CLI. Pure string building. */
-export { cutAtWord } from '../../text.js';
+export { cutAtWord } from '../../shared/text.js';
 
 export interface Column {
   header: string;
   align?: 'left' | 'right';
 }
 
-const visibleLength = (s: string): number => s.replace(/\x1b\[[0-9;]*m/g, '').length;
+const ANSI_COLOUR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
+const visibleLength = (s: string): number => s.replace(ANSI_COLOUR, '').length;
 
 function pad(text: string, width: number, align: 'left' | 'right'): string {
   const gap = Math.max(0, width - visibleLength(text));
