@@ -6,12 +6,7 @@ import type { DB } from './db/schema.js';
 import type { Logger } from './log.js';
 import type { MarketData } from './market/types.js';
 import type { SentimentDeps } from './sentiment/types.js';
-
-export interface Clock {
-  now(): number;
-}
-
-export const systemClock: Clock = { now: () => Date.now() };
+import type { Clock } from './shared/clock.js';
 
 export interface Deps {
   config: Config;

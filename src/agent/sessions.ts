@@ -12,7 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
-import type { Clock } from '../deps.js';
+import type { Clock } from '../shared/clock.js';
 import type { AgentOperation, AgentRunResult, AgentSessionRequest } from './types.js';
 
 export interface DailySession {

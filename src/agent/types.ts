@@ -3,6 +3,9 @@
  * `ClaudeAgentBackend` (the Claude Agent SDK) implements it; the scanner and the CLI use only this.
  */
 import type { ErrorCode } from '../errors.js';
+import type { AgentMessageUsage, AgentModelUsage, AgentTokenUsage, UsageAttribution } from '../usage/run-usage.js';
+
+export type { AgentMessageUsage, AgentModelUsage, AgentTokenUsage };
 import type { RunBinding } from '../signals/binding.js';
 
 /** Which part of the desk asked for the run, for session keys and spend attribution. */
@@ -32,7 +35,7 @@ export const ANALYST_TOOLS: readonly string[] = [
  */
 export type AgentSessionRequest = { mode: 'new'; sessionId?: string } | { mode: 'resume'; sessionId: string };
 
-export interface AgentAttribution {
+export interface AgentAttribution extends UsageAttribution {
   operation: AgentOperation;
   symbol?: string;
   cycleId?: string;
@@ -86,24 +89,6 @@ export function toErrorCode(code: AgentErrorCode): ErrorCode {
   if (code === 'MAX_TURNS') return 'BUDGET_EXCEEDED';
   if (code === 'ABORTED') return 'TIMEOUT';
   return code;
-}
-
-export interface AgentTokenUsage {
-  inputTokens: number;
-  outputTokens: number;
-  cacheReadInputTokens: number;
-  cacheCreationInputTokens: number;
-}
-
-export interface AgentModelUsage extends AgentTokenUsage {
-  costUsd: number;
-}
-
-/** Usage as one assistant message reported it (each message id once). Stream-opening figures:
- * output tokens are usually understated. For attributing a run's exact total, not for summing. */
-export interface AgentMessageUsage extends AgentTokenUsage {
-  messageId: string;
-  model: string;
 }
 
 export interface AgentToolCall {

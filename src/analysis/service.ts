@@ -3,10 +3,9 @@
  * candles through the cache-aware market port, then run the pure functions of this folder.
  * This is the only module of analysis/ that does I/O (through the port it is given).
  */
-import type { Deps } from '../deps.js';
 import { AppError, isAppError } from '../errors.js';
 import { marketLabel } from '../market/symbols.js';
-import type { Candle, Timeframe } from '../market/types.js';
+import type { Candle, MarketData, Timeframe } from '../market/types.js';
 import { momentum, patterns, snapshot, trend, volatility, volume, type Snapshot, type SnapshotInput } from './index.js';
 import type { MomentumSummary, PatternsSummary, TrendSummary, VolatilitySummary, VolumeSummary } from './types.js';
 
@@ -20,29 +19,29 @@ interface Header {
   candles: number;
 }
 
-async function closedCandles(deps: Pick<Deps, 'market'>, symbol: string, timeframe: Timeframe, count: number) {
+async function closedCandles(deps: { market: MarketData }, symbol: string, timeframe: Timeframe, count: number) {
   const series = await deps.market.candles(symbol, timeframe, { limit: count });
   return { series, header: { symbol: series.symbol, market: marketLabel(series.market), timeframe, candles: series.candles.length } as Header };
 }
 
-export async function analyzeMomentum(deps: Pick<Deps, 'market'>, symbol: string, timeframe: Timeframe, count = DEFAULT_CANDLES) {
+export async function analyzeMomentum(deps: { market: MarketData }, symbol: string, timeframe: Timeframe, count = DEFAULT_CANDLES) {
   const { series, header } = await closedCandles(deps, symbol, timeframe, count);
   return { ...header, ...momentum(series.candles) } satisfies Header & MomentumSummary;
 }
 
-export async function analyzeVolatility(deps: Pick<Deps, 'market'>, symbol: string, timeframe: Timeframe, count = DEFAULT_CANDLES) {
+export async function analyzeVolatility(deps: { market: MarketData }, symbol: string, timeframe: Timeframe, count = DEFAULT_CANDLES) {
   const { series, header } = await closedCandles(deps, symbol, timeframe, count);
   return { ...header, ...volatility(series.candles) } satisfies Header & VolatilitySummary;
 }
 
-export async function analyzeTrend(deps: Pick<Deps, 'market'>, symbol: string, timeframe: Timeframe, count = DEFAULT_CANDLES) {
+export async function analyzeTrend(deps: { market: MarketData }, symbol: string, timeframe: Timeframe, count = DEFAULT_CANDLES) {
   const { series, header } = await closedCandles(deps, symbol, timeframe, count);
   const v: VolumeSummary = volume(series.candles);
   return { ...header, ...trend(series.candles), volume: { last: v.volume, sma20: v.sma20, relative: v.relative } } satisfies Header &
     TrendSummary & { volume: unknown };
 }
 
-export async function analyzePatterns(deps: Pick<Deps, 'market'>, symbol: string, timeframe: Timeframe, count = DEFAULT_CANDLES) {
+export async function analyzePatterns(deps: { market: MarketData }, symbol: string, timeframe: Timeframe, count = DEFAULT_CANDLES) {
   const { series, header } = await closedCandles(deps, symbol, timeframe, count);
   return { ...header, ...patterns(series.candles) } satisfies Header & PatternsSummary;
 }
@@ -58,7 +57,7 @@ export interface TechnicalSnapshot extends Snapshot {
  * the whole call before any candle is fetched.
  */
 export async function technicalSnapshot(
-  deps: Pick<Deps, 'market'>,
+  deps: { market: MarketData },
   symbol: string,
   timeframes: readonly Timeframe[] = DEFAULT_SNAPSHOT_TIMEFRAMES,
   count = DEFAULT_CANDLES,

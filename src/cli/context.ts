@@ -3,7 +3,7 @@
 import type { Readable, Writable } from 'node:stream';
 import type { AppHandle } from '../app.js';
 import { loadConfig, type Config } from '../config.js';
-import type { Clock } from '../deps.js';
+import type { Clock } from '../shared/clock.js';
 import type { ErrorCode } from '../errors.js';
 
 export interface CliIO {

@@ -6,9 +6,8 @@
  * up (gainer) or down (loser). Ranked by the size of the move, then by turnover (the more liquid
  * first), then by symbol, so a frozen market always ranks the same way.
  */
-import type { Deps } from '../deps.js';
 import { marketLabel } from './symbols.js';
-import type { MarketInfo, Ticker } from './types.js';
+import type { MarketData, MarketInfo, Ticker } from './types.js';
 
 export interface Mover {
   symbol: string;
@@ -67,7 +66,7 @@ export function rankMovers(tickers: readonly Ticker[], markets: readonly MarketI
 }
 
 /** One bulk tickers call (the market list is cached by the adapter), ranked, cut to `limit`. */
-export async function findMovers(deps: Pick<Deps, 'market'>, options: { thresholdPct: number; limit: number; minTurnoverUsd?: number }): Promise<MoverScan> {
+export async function findMovers(deps: { market: MarketData }, options: { thresholdPct: number; limit: number; minTurnoverUsd?: number }): Promise<MoverScan> {
   const [markets, tickers] = await Promise.all([deps.market.markets(), deps.market.tickers()]);
   const { tradable, movers } = rankMovers(tickers, markets, { thresholdPct: options.thresholdPct, minTurnoverUsd: options.minTurnoverUsd ?? 0 });
   return { scanned: tickers.length, tradable, items: movers.slice(0, options.limit), hasMore: movers.length > options.limit };

@@ -1,8 +1,7 @@
 /** Market-data features behind get_current_price and fetch_market_data. */
-import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { marketLabel } from './symbols.js';
-import type { Candle, Timeframe } from './types.js';
+import type { Candle, MarketData, Timeframe } from './types.js';
 
 /** Round for presentation only (never inside computations). */
 export function round(value: number, digits: number): number {
@@ -38,7 +37,7 @@ export interface PriceQuote {
   asOf: string;
 }
 
-export async function getPriceQuote(deps: Pick<Deps, 'market'>, symbol: string): Promise<PriceQuote> {
+export async function getPriceQuote(deps: { market: MarketData }, symbol: string): Promise<PriceQuote> {
   const t = await deps.market.ticker(symbol);
   let fundingRate = t.fundingRate;
   let nextFunding = t.nextFundingTime;
@@ -103,7 +102,13 @@ function compact(c: Candle): CompactCandle {
 }
 
 /** A summary over `lookback` closed candles plus the latest `show` of them and the forming one. */
-export async function getCandleReport(deps: Pick<Deps, 'market'>, symbol: string, timeframe: Timeframe, lookback: number, show: number): Promise<CandleReport> {
+export async function getCandleReport(
+  deps: { market: MarketData },
+  symbol: string,
+  timeframe: Timeframe,
+  lookback: number,
+  show: number,
+): Promise<CandleReport> {
   const series = await deps.market.candles(symbol, timeframe, { limit: lookback, includeForming: true });
   const forming = series.forming ? series.candles.at(-1)! : null;
   const closed = series.forming ? series.candles.slice(0, -1) : series.candles;

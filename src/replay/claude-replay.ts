@@ -14,7 +14,7 @@ import type { Kysely } from 'kysely';
 import type { AnalysisResult, AnalysisTask, Analyst } from '../agent/analyst.js';
 import type { Config } from '../config.js';
 import type { DB } from '../db/schema.js';
-import type { Clock } from '../deps.js';
+import type { Clock } from '../shared/clock.js';
 import { NO_SPEND } from '../usage/agent-run.js';
 import { recordLlmUsage } from '../usage/record.js';
 import { DAY_MS, spentSince, utcDayStart } from '../usage/spend-caps.js';

@@ -14,7 +14,7 @@
  * Asking for data after t (`candlesSince` from a later time) is a bug: it fails loudly with
  * LOOK_AHEAD instead of answering.
  */
-import type { Clock } from '../deps.js';
+import type { Clock } from '../shared/clock.js';
 import { AppError } from '../errors.js';
 import { SymbolIndex } from '../market/symbols.js';
 import {

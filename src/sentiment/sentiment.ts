@@ -12,12 +12,14 @@
  * BTC/USDT and BTCUSDT share one paid answer); positioning is read fresh every time.
  */
 import { randomBytes } from 'node:crypto';
-import type { Deps } from '../deps.js';
+import type { MarketData } from '../market/types.js';
+import type { Logger } from '../log.js';
+import type { Clock } from '../shared/clock.js';
 import { AppError, isAppError, type ErrorCode } from '../errors.js';
 import { marketLabel } from '../market/symbols.js';
 import { PositioningSource } from './positioning-source.js';
 import { labelFor, weightedMean, type SentimentLabel } from './score.js';
-import type { SentimentReading, SentimentSource, SentimentSourceId, SentimentSubject } from './types.js';
+import type { SentimentDeps, SentimentReading, SentimentSource, SentimentSourceId, SentimentSubject } from './types.js';
 import type { UntrustedEnvelope } from './untrusted.js';
 
 export const SOURCE_WEIGHTS: Record<SentimentSourceId, number> = { positioning: 0.5, news: 0.35, fear_greed: 0.15 };
@@ -55,7 +57,15 @@ export interface SentimentRequest {
 
 type Outcome = { ok: true; reading: SentimentReading; cached: boolean } | { ok: false; error: AppError };
 
-export async function getSentiment(deps: Pick<Deps, 'market' | 'sentiment' | 'clock' | 'log'>, request: SentimentRequest): Promise<SentimentReport> {
+/** What sentiment needs of the desk. */
+export interface SentimentContext {
+  market: MarketData;
+  sentiment: SentimentDeps;
+  clock: Clock;
+  log: Logger;
+}
+
+export async function getSentiment(deps: SentimentContext, request: SentimentRequest): Promise<SentimentReport> {
   const log = deps.log.child({ component: 'sentiment' });
   const { subject, resolveError } = await subjectFor(deps, request.symbol);
   const { news, fearGreed, cache } = deps.sentiment;
@@ -127,7 +137,10 @@ function report(source: SentimentSourceId, outcome: Outcome): SourceReport {
 
 /** The coin the request is about. An unknown symbol fails the call; an exchange that cannot be
  * asked only fails positioning, and the other sources still run on the base asset typed. */
-async function subjectFor(deps: Pick<Deps, 'market' | 'log'>, input: string): Promise<{ subject: SentimentSubject; resolveError: AppError | null }> {
+async function subjectFor(
+  deps: Pick<SentimentContext, 'market' | 'log'>,
+  input: string,
+): Promise<{ subject: SentimentSubject; resolveError: AppError | null }> {
   try {
     const info = await deps.market.resolveSymbol(input);
     return { subject: { symbol: info.symbol, base: info.base.toUpperCase(), market: info.type }, resolveError: null };

@@ -31,7 +31,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { AgentAttribution, AgentMessageUsage, AgentRunResult, AgentTokenUsage } from '../agent/types.js';
+import type { AgentMessageUsage, AgentTokenUsage, RunUsage, UsageAttribution } from './run-usage.js';
 import type { DB } from '../db/schema.js';
 import type { Logger } from '../log.js';
 import { Dec, toDec } from '../shared/money.js';
@@ -73,7 +73,7 @@ export const NO_SPEND: RunSpend = {
 };
 
 export interface RecordRunMeta {
-  attribution: AgentAttribution;
+  attribution: UsageAttribution;
   /** The model asked for (used when the SDK names none). */
   model: string;
   /** Epoch ms. */
@@ -168,7 +168,7 @@ interface ModelShare {
 }
 
 /** This run's own totals per model. */
-async function modelShares(tx: Kysely<DB>, result: AgentRunResult, requestedModel: string): Promise<ModelShare[]> {
+async function modelShares(tx: Kysely<DB>, result: RunUsage, requestedModel: string): Promise<ModelShare[]> {
   if (!result.usageExact) {
     const byModel = new Map<string, TokenCounts>();
     for (const m of result.messageUsage) byModel.set(m.model, addTokens(byModel.get(m.model) ?? ZERO_TOKENS, countsOf(m)));
@@ -292,7 +292,7 @@ export function attributeShare(
 }
 
 /** The rows a run's result amounts to. */
-export async function requestRowsFor(tx: Kysely<DB>, result: AgentRunResult, meta: Pick<RecordRunMeta, 'model' | 'prices' | 'log'>): Promise<RequestRow[]> {
+export async function requestRowsFor(tx: Kysely<DB>, result: RunUsage, meta: Pick<RecordRunMeta, 'model' | 'prices' | 'log'>): Promise<RequestRow[]> {
   const prices = meta.prices ?? LIST_PRICES;
   const shares = await modelShares(tx, result, meta.model);
   const seen = new Set<string>();
@@ -338,7 +338,7 @@ function spendOf(rows: ReadonlyArray<TokenCounts & { requestCount: number; cost:
 }
 
 /** What an earlier recording of the same run holds (its message ids are on record already). */
-async function alreadyRecorded(tx: Kysely<DB>, result: AgentRunResult): Promise<RunSpend | null> {
+async function alreadyRecorded(tx: Kysely<DB>, result: RunUsage): Promise<RunSpend | null> {
   const ids = [...new Set(result.messageUsage.map((m) => m.messageId))];
   if (ids.length === 0) return null;
   const hit = await tx.selectFrom('token_usage').select('run_id').where('provider', '=', 'anthropic').where('message_id', 'in', ids).executeTakeFirst();
@@ -403,7 +403,7 @@ async function addToSession(tx: Kysely<DB>, sessionId: string, operation: string
     .execute();
 }
 
-export async function recordAgentRunUsage(db: Kysely<DB>, result: AgentRunResult, meta: RecordRunMeta): Promise<RunSpend> {
+export async function recordAgentRunUsage(db: Kysely<DB>, result: RunUsage, meta: RecordRunMeta): Promise<RunSpend> {
   if (meta.record === false) {
     const rows = await requestRowsFor(db, result, meta);
     return spendOf(

@@ -12,7 +12,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Config } from '../config.js';
 import type { DB } from '../db/schema.js';
-import type { Clock } from '../deps.js';
+import type { Clock } from '../shared/clock.js';
 import { Dec } from '../shared/money.js';
 import { readPublishedLimits, rowCoversModel, type PublishedLimit } from './published-limits.js';
 import { readWindows, windowSettings, type WindowColour, type WindowLevel, type WindowConfig, type WindowType } from './windows.js';

@@ -23,7 +23,7 @@
 import type { Kysely } from 'kysely';
 import type { Config } from '../config.js';
 import type { DB } from '../db/schema.js';
-import type { Clock } from '../deps.js';
+import type { Clock } from '../shared/clock.js';
 import { Dec, toDec } from '../shared/money.js';
 import type { RunSpend } from './agent-run.js';
 import { assessWindows, readWindows, windowSettings, type WindowConfig, type WindowType } from './windows.js';

@@ -18,7 +18,7 @@
 import type { Kysely } from 'kysely';
 import type { Config } from '../config.js';
 import type { DB } from '../db/schema.js';
-import type { Clock } from '../deps.js';
+import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../log.js';
 
 export const WINDOW_TYPES = ['hourly', 'daily'] as const;

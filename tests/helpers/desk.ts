@@ -3,7 +3,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { createDeps, type AppHandle } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
-import type { Clock } from '../../src/deps.js';
+import type { Clock } from '../../src/shared/clock.js';
 import { createMcpServer } from '../../src/mcp/server.js';
 import { startSimExchange, type SimExchange, type SimExchangeOptions } from '../../src/sim/server.js';
 
