@@ -13,8 +13,9 @@ module.exports = {
       name: 'no-folder-cycles',
       severity: 'error',
       comment: 'Folders of src/ form no cycle: one folder depends on another, never both ways (type imports count).',
-      from: { path: '^src/([^/]+)/' },
-      to: { path: '^src/([^/]+)/', pathNot: '^src/$1/', circular: true, viaOnly: { path: '^src/[^/]+/' } },
+      scope: 'folder',
+      from: { path: '^src/[^/]+' },
+      to: { path: '^src/[^/]+', circular: true },
     },
     {
       name: 'no-module-cycles',
@@ -56,6 +57,8 @@ module.exports = {
     },
   ],
   options: {
+    // Folder-scoped rules (no-folder-cycles) need the folder metrics.
+    metrics: true,
     doNotFollow: { path: 'node_modules' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },

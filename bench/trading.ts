@@ -14,7 +14,7 @@ import { pathToFileURL } from 'node:url';
 import { createDeps } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { getPnlReport } from '../src/portfolio/pnl-report.js';
-import { createPortfolio } from '../src/portfolio/portfolios.js';
+import { createPortfolio } from '../src/trading/portfolios.js';
 import { submitSignal } from '../src/signals/submit.js';
 import { startSimExchange } from '../src/sim/server.js';
 import { closePosition } from '../src/trading/close.js';

@@ -13,7 +13,7 @@ import { AppError, isAppError } from '../errors.js';
 import type { FillReport, SignalOutcome } from '../signals/submit.js';
 import { NO_SPEND, recordAgentRunUsage, type RunSpend } from '../usage/agent-run.js';
 import { configuredPrices } from '../usage/prices.js';
-import { DEFAULT_PORTFOLIO } from '../portfolio/portfolios.js';
+import { DEFAULT_PORTFOLIO } from '../trading/portfolios.js';
 import { analystPrompts } from './prompts.js';
 import { getOrCreateDailySession, recordDailySessionRun, utcDay } from './sessions.js';
 import { cctraderToolCalls, type AgentBackend, type AgentOperation, type AgentRunResult, type AgentSessionRequest } from './types.js';

@@ -24,7 +24,7 @@ import { evaluatePortfolio, staleWarnings } from '../trading/evaluate.js';
 import { loadSnapshot } from '../trading/ledger.js';
 import { Dec, ZERO, fromUnits, pct, toDec, usd } from '../shared/money.js';
 import { DAY_MS, dayOf } from '../trading/rollup.js';
-import { DEFAULT_PORTFOLIO, requirePortfolio } from './portfolios.js';
+import { DEFAULT_PORTFOLIO, requirePortfolio } from '../trading/portfolios.js';
 
 import { PERIODS, type Period } from './periods.js';
 

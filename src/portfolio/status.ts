@@ -9,7 +9,7 @@ import { loadSnapshot, type ClosedPosition, type MarkedPosition } from '../tradi
 import { num, pct, toDec, usd } from '../shared/money.js';
 import { dailyBreaker } from '../trading/risk.js';
 import { realizedFromDay } from '../trading/risk-state.js';
-import { DEFAULT_PORTFOLIO, requirePortfolio } from './portfolios.js';
+import { DEFAULT_PORTFOLIO, requirePortfolio } from '../trading/portfolios.js';
 
 export const MAX_LISTED_POSITIONS = 20;
 

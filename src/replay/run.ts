@@ -29,7 +29,7 @@ import type { Logger } from '../log.js';
 import type { HistorySource, MarketInfo, Ticker } from '../market/types.js';
 import { evaluateOutcomes } from '../outcomes/evaluate.js';
 import { getSignalScorecard } from '../outcomes/scorecard.js';
-import { DEFAULT_PORTFOLIO, requirePortfolio } from '../portfolio/portfolios.js';
+import { DEFAULT_PORTFOLIO, requirePortfolio } from '../trading/portfolios.js';
 import { runCycle } from '../scanner/cycle.js';
 import { TtlCache } from '../sentiment/cache.js';
 import type { SentimentReading } from '../sentiment/types.js';

@@ -22,7 +22,7 @@ import type { Analyst, AnalysisResult, SubmittedSignal } from '../agent/analyst.
 import type { AgentOperation } from '../agent/types.js';
 import type { Deps } from '../deps.js';
 import { AppError, isAppError } from '../errors.js';
-import { DEFAULT_PORTFOLIO, requirePortfolio } from '../portfolio/portfolios.js';
+import { DEFAULT_PORTFOLIO, requirePortfolio } from '../trading/portfolios.js';
 import type { SignalOutcome } from '../signals/submit.js';
 import { evaluateOutcomes } from '../outcomes/evaluate.js';
 import { entryBlock, type EntryBlock } from '../trading/entry-check.js';

@@ -7,7 +7,7 @@
  */
 import type { Deps } from '../deps.js';
 import { rankMovers, type Mover } from '../market/movers.js';
-import { DEFAULT_PORTFOLIO, findPortfolio } from '../portfolio/portfolios.js';
+import { DEFAULT_PORTFOLIO, findPortfolio } from '../trading/portfolios.js';
 import { STOP_OUTS } from '../trading/risk-state.js';
 
 export type HeldReason = 'open_position' | 'cooldown';

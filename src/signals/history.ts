@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { num, toDec, usd } from '../shared/money.js';
-import { findPortfolio } from '../portfolio/portfolios.js';
+import { findPortfolio } from '../trading/portfolios.js';
 import { symbolForms } from '../market/symbols.js';
 import { cutAtWord } from '../shared/text.js';
 

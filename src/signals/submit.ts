@@ -13,7 +13,7 @@ import type { DB } from '../db/schema.js';
 import type { Deps } from '../deps.js';
 import { AppError, isAppError, type ErrorCode } from '../errors.js';
 import type { MarketInfo } from '../market/types.js';
-import { DEFAULT_PORTFOLIO, requirePortfolio } from '../portfolio/portfolios.js';
+import { DEFAULT_PORTFOLIO, requirePortfolio } from '../trading/portfolios.js';
 import { evaluateLocked } from '../trading/evaluate.js';
 import { bookLiquidity, slippagePct, tickerLiquidity } from '../trading/fills.js';
 import { bookOpen } from '../trading/ledger.js';

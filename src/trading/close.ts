@@ -1,7 +1,7 @@
 /** close_position: close an open paper position at market, paying the spread, depth and fee. */
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
-import { DEFAULT_PORTFOLIO, requirePortfolio } from '../portfolio/portfolios.js';
+import { DEFAULT_PORTFOLIO, requirePortfolio } from './portfolios.js';
 import { evaluateLocked } from './evaluate.js';
 import { bookLiquidity, tickerLiquidity } from './fills.js';
 import { bookClose, type ClosedPosition } from './ledger.js';

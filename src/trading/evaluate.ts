@@ -12,7 +12,7 @@ import type { Deps } from '../deps.js';
 import { isAppError } from '../errors.js';
 import type { Candle, MarketData, Ticker } from '../market/types.js';
 import { TIMEFRAME_MS } from '../market/types.js';
-import { requirePortfolio } from '../portfolio/portfolios.js';
+import { requirePortfolio } from './portfolios.js';
 import { bookLiquidity, exitAtReference, tickerLiquidity, type Execution } from './fills.js';
 import { bookClose, bookFunding, openPositions, type ClosedPosition, type FundingBooking, type PositionRow } from './ledger.js';
 import { type Dec, money, str, toDec } from '../shared/money.js';

@@ -2,7 +2,7 @@
  * cooldowns and the latest rejections with their codes, so an agent can see why it may not trade. */
 import type { Deps } from '../deps.js';
 import type { RequestBudgetInfo } from '../market/types.js';
-import { DEFAULT_PORTFOLIO, requirePortfolio } from '../portfolio/portfolios.js';
+import { DEFAULT_PORTFOLIO, requirePortfolio } from './portfolios.js';
 import { evaluatePortfolio, staleWarnings } from './evaluate.js';
 import { readHalt } from './halt.js';
 import { loadSnapshot } from './ledger.js';

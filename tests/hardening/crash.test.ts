@@ -30,7 +30,7 @@ import { createDeps } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { openDatabase, type Database } from '../../src/db/database.js';
 import { migrationStatus } from '../../src/db/migrate.js';
-import { createPortfolio } from '../../src/portfolio/portfolios.js';
+import { createPortfolio } from '../../src/trading/portfolios.js';
 import { runCycle, type CycleResult } from '../../src/scanner/cycle.js';
 import { runScanner } from '../../src/scanner/runner.js';
 import { cycleReport } from '../../src/scanner/store.js';

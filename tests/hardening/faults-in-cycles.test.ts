@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RulesAnalyst } from '../../src/agent/rules-analyst.js';
-import { createPortfolio } from '../../src/portfolio/portfolios.js';
+import { createPortfolio } from '../../src/trading/portfolios.js';
 import { runCycle, type CycleResult } from '../../src/scanner/cycle.js';
 import { scanMovers } from '../../src/scanner/momentum.js';
 import { mulberry32 } from '../../src/sim/rng.js';

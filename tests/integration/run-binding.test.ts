@@ -6,7 +6,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMcpServer } from '../../src/mcp/server.js';
-import { createPortfolio } from '../../src/portfolio/portfolios.js';
+import { createPortfolio } from '../../src/trading/portfolios.js';
 import { startTestDesk, type TestDesk } from '../helpers/desk.js';
 
 let desk: TestDesk;

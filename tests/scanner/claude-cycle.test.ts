@@ -238,7 +238,7 @@ describe('no paid analysis that cannot trade', () => {
   it('with every position slot taken, the movers are skipped with MAX_POSITIONS and no model request is made', async () => {
     desk.sim.clock.advance(1000);
     fake.reset();
-    const { createPortfolio } = await import('../../src/portfolio/portfolios.js');
+    const { createPortfolio } = await import('../../src/trading/portfolios.js');
     await createPortfolio(deps, 'one-slot', 10_000);
     const price = (await desk.call('get_current_price', { symbol: 'BTC/USDT' })).data.last as number;
     const open = await desk.call('submit_trading_signal', {
@@ -270,7 +270,7 @@ describe('the run decides where a signal lands', () => {
     fake.reset();
     plans.clear();
     assign = ['unbound', 'misbound'];
-    const { createPortfolio, findPortfolio } = await import('../../src/portfolio/portfolios.js');
+    const { createPortfolio, findPortfolio } = await import('../../src/trading/portfolios.js');
     await createPortfolio(deps, 'p2', 5000);
     const child = await runBin(
       ['scan-movers', '--once', '--portfolio', 'p2', '--max-movers', '2', '--concurrency', '1', '--json'],

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AnalysisTask, Analyst } from '../../src/agent/analyst.js';
 import { RulesAnalyst } from '../../src/agent/rules-analyst.js';
 import type { Deps } from '../../src/deps.js';
-import { createPortfolio } from '../../src/portfolio/portfolios.js';
+import { createPortfolio } from '../../src/trading/portfolios.js';
 import { runCycle } from '../../src/scanner/cycle.js';
 import { scanMovers } from '../../src/scanner/momentum.js';
 import { startTestDesk, type TestDesk } from '../helpers/desk.js';

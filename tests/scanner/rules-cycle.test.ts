@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Analyst } from '../../src/agent/analyst.js';
 import { RulesAnalyst } from '../../src/agent/rules-analyst.js';
-import { createPortfolio } from '../../src/portfolio/portfolios.js';
+import { createPortfolio } from '../../src/trading/portfolios.js';
 import { runCycle, signalIdFor, type CycleEvent } from '../../src/scanner/cycle.js';
 import { scanMovers } from '../../src/scanner/momentum.js';
 import { setHalt } from '../../src/trading/halt.js';

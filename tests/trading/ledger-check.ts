@@ -2,7 +2,7 @@
 import { expect } from 'vitest';
 import type { Deps } from '../../src/deps.js';
 import { getPnlReport } from '../../src/portfolio/pnl-report.js';
-import { findPortfolio } from '../../src/portfolio/portfolios.js';
+import { findPortfolio } from '../../src/trading/portfolios.js';
 import { getPortfolioStatus } from '../../src/portfolio/status.js';
 import { evaluatePortfolio } from '../../src/trading/evaluate.js';
 import { rebuildRollups } from '../../src/trading/rollup.js';

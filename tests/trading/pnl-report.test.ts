@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderEquityCurve } from '../../src/cli/commands/pnl-report.js';
 import { getPnlReport } from '../../src/portfolio/pnl-report.js';
-import { createPortfolio } from '../../src/portfolio/portfolios.js';
+import { createPortfolio } from '../../src/trading/portfolios.js';
 import { bookClose, bookOpen } from '../../src/trading/ledger.js';
 import { Dec, money } from '../../src/shared/money.js';
 import { dayOf } from '../../src/trading/rollup.js';

@@ -29,7 +29,7 @@ export function registerMonitor(program: Command, ctx: CliContext): void {
     .action(async (opts: Options) => {
       const { analyseSymbol } = await import('../../agent/run-analysis.js');
       const { createAnalyst } = await import('../../app.js');
-      const { requirePortfolio } = await import('../../portfolio/portfolios.js');
+      const { requirePortfolio } = await import('../../trading/portfolios.js');
       const { abortableSleep } = await import('../../scanner/runner.js');
       const { evaluatePortfolio } = await import('../../trading/evaluate.js');
       const { openPositionOn } = await import('../../trading/ledger.js');

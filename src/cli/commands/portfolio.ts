@@ -31,7 +31,7 @@ export function registerPortfolio(program: Command, ctx: CliContext): void {
     .option('--balance <usdt>', 'starting balance (default PAPER_STARTING_BALANCE)')
     .option('--json', 'print one JSON document')
     .action(async (name: string, opts: { balance?: string; json?: boolean }) => {
-      const { createPortfolio } = await import('../../portfolio/portfolios.js');
+      const { createPortfolio } = await import('../../trading/portfolios.js');
       await ctx.withApp(ctx.config(), async ({ deps }) => {
         const created = await createPortfolio(deps, name, parseBalance(opts.balance));
         if (opts.json) return ctx.json(created);
@@ -44,7 +44,7 @@ export function registerPortfolio(program: Command, ctx: CliContext): void {
     .description('list the paper portfolios')
     .option('--json', 'print one JSON document')
     .action(async (opts: { json?: boolean }) => {
-      const { listPortfolios } = await import('../../portfolio/portfolios.js');
+      const { listPortfolios } = await import('../../trading/portfolios.js');
       await ctx.withApp(ctx.config(), async ({ deps }) => {
         const items = await listPortfolios(deps.db);
         if (opts.json) return ctx.json({ items });
@@ -81,7 +81,7 @@ export function registerPortfolio(program: Command, ctx: CliContext): void {
     .option('--yes', 'do not ask for confirmation')
     .option('--json', 'print one JSON document')
     .action(async (name: string, opts: { balance?: string; yes?: boolean; json?: boolean }) => {
-      const { resetPortfolio } = await import('../../portfolio/portfolios.js');
+      const { resetPortfolio } = await import('../../trading/portfolios.js');
       const balance = parseBalance(opts.balance);
       if (!opts.yes) {
         if (!ctx.io.isTTY) {

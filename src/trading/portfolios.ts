@@ -4,9 +4,9 @@ import type { DB, PaperPortfoliosTable } from '../db/schema.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { type Dec, money, str, toDec, usd } from '../shared/money.js';
-import { loadSnapshot } from '../trading/ledger.js';
-import { deleteRollups } from '../trading/rollup.js';
-import { withPortfolioLock } from '../trading/serialize.js';
+import { loadSnapshot } from './ledger.js';
+import { deleteRollups } from './rollup.js';
+import { withPortfolioLock } from './serialize.js';
 import { writeTransaction } from '../shared/transaction.js';
 
 export type PortfolioRow = Selectable<PaperPortfoliosTable>;
