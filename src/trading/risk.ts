@@ -143,7 +143,6 @@ const rejection = (code: RejectCode, message: string, numbers: Numbers = {}): Ex
   message,
   numbers,
 });
-const reject: (code: RejectCode, message: string, numbers?: Numbers) => Decision = rejection;
 
 const round2 = (d: Dec): number => d.toDecimalPlaces(2).toNumber();
 
@@ -198,121 +197,170 @@ export function portfolioGates(limits: RiskLimits, state: RiskState, symbol: str
   return null;
 }
 
-/**
- * Decide. Without `market`, only the checks that need no market data run (and `continue` means
- * they passed); with it, the whole decision including the size and the fill.
- */
-export function decide(limits: RiskLimits, signal: SignalLevels, state: RiskState, symbol: string, market: MarketView | null): Decision {
-  const { direction, entry, stop, target } = signal;
+type Rejection = Extract<Decision, { kind: 'rejected' }>;
+
+/** A named check of the decision pipeline: a rejection (or a recorded signal) with its reason code, or null to go on. */
+type SignalGate = (limits: RiskLimits, signal: SignalLevels) => Decision | null;
+
+/** 1. Confidence: below the bar the signal is recorded, not traded. */
+const confidenceGate: SignalGate = (limits, signal) =>
+  signal.confidence < limits.minConfidence
+    ? {
+        kind: 'recorded',
+        code: 'LOW_CONFIDENCE',
+        message: `confidence ${signal.confidence} is below MIN_CONFIDENCE ${limits.minConfidence}: recorded, not traded`,
+        numbers: { confidence: signal.confidence, minConfidence: limits.minConfidence },
+      }
+    : null;
+
+/** 2. The signal's own levels, and a short on spot. */
+const levelsGate: SignalGate = (limits, { direction, entry, stop, target }) => {
   const long = direction === 'long';
-
-  // 1. Confidence: below the bar the signal is recorded, not traded.
-  if (signal.confidence < limits.minConfidence) {
-    return {
-      kind: 'recorded',
-      code: 'LOW_CONFIDENCE',
-      message: `confidence ${signal.confidence} is below MIN_CONFIDENCE ${limits.minConfidence}: recorded, not traded`,
-      numbers: { confidence: signal.confidence, minConfidence: limits.minConfidence },
-    };
-  }
-
-  // 2. The signal's own levels.
   const sane = long ? stop.lt(entry) && entry.lt(target) : target.lt(entry) && entry.lt(stop);
   if (!sane) {
-    return reject('BAD_LEVELS', long ? 'a long needs stop_loss < entry_price < take_profit' : 'a short needs take_profit < entry_price < stop_loss', {
+    return rejection('BAD_LEVELS', long ? 'a long needs stop_loss < entry_price < take_profit' : 'a short needs take_profit < entry_price < stop_loss', {
       entry: num(entry),
       stopLoss: num(stop),
       takeProfit: num(target),
     });
   }
-  if (!long && limits.marketType === 'spot') return reject('SHORT_NOT_SUPPORTED', 'spot markets cannot be shorted (MARKET_TYPE=spot)');
+  return !long && limits.marketType === 'spot' ? rejection('SHORT_NOT_SUPPORTED', 'spot markets cannot be shorted (MARKET_TYPE=spot)') : null;
+};
 
-  // 3. Portfolio-wide switches and protections.
+/** What the market gates know: the signal against the price it would fill near (`ref`), not entry_price. */
+interface MarketCheck {
+  limits: RiskLimits;
+  signal: SignalLevels;
+  market: MarketView;
+  symbol: string;
+  ref: Dec;
+  stopDistance: Dec;
+}
+
+type MarketGate = (c: MarketCheck) => Rejection | null;
+
+const activeGate: MarketGate = (c) => (c.market.active ? null : rejection('MARKET_INACTIVE', `${c.symbol} is not trading on the exchange`));
+
+const entryDeviationGate: MarketGate = ({ limits, signal, ref }) => {
+  const deviationPct = ref.minus(signal.entry).abs().div(signal.entry).times(100);
+  if (deviationPct.lte(limits.maxEntryDeviationPct)) return null;
+  return rejection('ENTRY_TOO_FAR', `entry_price is ${round2(deviationPct)}% from the live price`, {
+    entry: num(signal.entry),
+    live: num(ref),
+    deviationPct: round2(deviationPct),
+    maxEntryDeviationPct: limits.maxEntryDeviationPct,
+  });
+};
+
+const liveLevelsGate: MarketGate = ({ signal: { direction, stop, target }, ref }) => {
+  const sane = direction === 'long' ? stop.lt(ref) && ref.lt(target) : target.lt(ref) && ref.lt(stop);
+  return sane
+    ? null
+    : rejection('BAD_LEVELS', 'the live price is already beyond the stop or the target', { live: num(ref), stopLoss: num(stop), takeProfit: num(target) });
+};
+
+const riskRewardGate: MarketGate = ({ limits, signal, ref, stopDistance }) => {
+  const rr = signal.target.minus(ref).abs().div(stopDistance);
+  if (rr.gte(limits.minRiskReward)) return null;
+  return rejection('LOW_RISK_REWARD', `reward-to-risk from the live price is ${rr.toDecimalPlaces(2).toNumber()}`, {
+    riskReward: rr.toDecimalPlaces(2).toNumber(),
+    minRiskReward: limits.minRiskReward,
+    live: num(ref),
+  });
+};
+
+const stopAtrGate: MarketGate = ({ limits, market, ref, stopDistance }) => {
+  if (market.atr === null || !(market.atr > 0)) return null;
+  const atrMultiple = stopDistance.div(toDec(market.atr));
+  const numbers = {
+    stopDistance: num(stopDistance),
+    stopPct: round2(stopDistance.div(ref).times(100)),
+    atr1h: num(toDec(market.atr)),
+    atrMultiple: round2(atrMultiple),
+  };
+  if (limits.minStopAtr > 0 && atrMultiple.lt(limits.minStopAtr)) {
+    return rejection('STOP_TOO_TIGHT', `the stop is ${round2(atrMultiple)} ATR away: normal noise would hit it`, { ...numbers, minStopAtr: limits.minStopAtr });
+  }
+  if (limits.maxStopAtr > 0 && atrMultiple.gt(limits.maxStopAtr)) {
+    return rejection('STOP_TOO_WIDE', `the stop is ${round2(atrMultiple)} ATR away`, { ...numbers, maxStopAtr: limits.maxStopAtr });
+  }
+  return null;
+};
+
+const liquidationGate: MarketGate = ({ limits, signal: { direction, stop }, ref }) => {
+  if (limits.marketType !== 'swap') return null;
+  const liqPrice = liquidationPrice(direction, ref, toDec(limits.leverage), limits.maintenanceMarginPct);
+  if (direction === 'long' ? stop.gt(liqPrice) : stop.lt(liqPrice)) return null;
+  return rejection('STOP_BEYOND_LIQUIDATION', 'the stop is beyond the liquidation price at this leverage', {
+    stopLoss: num(stop),
+    liquidationPrice: num(liqPrice),
+    leverage: limits.leverage,
+  });
+};
+
+/** The pipeline, in order. Each gate's code says why a signal stops there. */
+const SIGNAL_GATES: readonly SignalGate[] = [confidenceGate, levelsGate];
+const MARKET_GATES: readonly MarketGate[] = [activeGate, entryDeviationGate, liveLevelsGate, riskRewardGate, stopAtrGate, liquidationGate];
+
+/**
+ * Decide: the signal gates, the portfolio gates, then (with `market`) the market gates and the
+ * size. Without `market`, `continue` means the checks that need no market data passed.
+ */
+export function decide(limits: RiskLimits, signal: SignalLevels, state: RiskState, symbol: string, market: MarketView | null): Decision {
+  for (const gate of SIGNAL_GATES) {
+    const stop = gate(limits, signal);
+    if (stop) return stop;
+  }
   const blocked = portfolioGates(limits, state, symbol);
   if (blocked) return blocked;
   if (!market) return { kind: 'continue' };
-  if (!market.active) return reject('MARKET_INACTIVE', `${symbol} is not trading on the exchange`);
+  const ref = market.liquidity.best;
+  const check: MarketCheck = { limits, signal, market, symbol, ref, stopDistance: ref.minus(signal.stop).abs() };
+  for (const gate of MARKET_GATES) {
+    const stop = gate(check);
+    if (stop) return stop;
+  }
+  return size(check, state);
+}
 
-  // 4. The signal against the live market: we would fill near `ref`, not at entry_price.
-  const liq = market.liquidity;
-  const ref = liq.best;
-  const deviationPct = ref.minus(entry).abs().div(entry).times(100);
-  if (deviationPct.gt(limits.maxEntryDeviationPct)) {
-    return reject('ENTRY_TOO_FAR', `entry_price is ${round2(deviationPct)}% from the live price`, {
-      entry: num(entry),
-      live: num(ref),
-      deviationPct: round2(deviationPct),
-      maxEntryDeviationPct: limits.maxEntryDeviationPct,
-    });
-  }
-  const liveSane = long ? stop.lt(ref) && ref.lt(target) : target.lt(ref) && ref.lt(stop);
-  if (!liveSane) {
-    return reject('BAD_LEVELS', 'the live price is already beyond the stop or the target', { live: num(ref), stopLoss: num(stop), takeProfit: num(target) });
-  }
-  const stopDistance = ref.minus(stop).abs();
-  const reward = target.minus(ref).abs();
-  const rr = reward.div(stopDistance);
-  if (rr.lt(limits.minRiskReward)) {
-    return reject('LOW_RISK_REWARD', `reward-to-risk from the live price is ${rr.toDecimalPlaces(2).toNumber()}`, {
-      riskReward: rr.toDecimalPlaces(2).toNumber(),
-      minRiskReward: limits.minRiskReward,
-      live: num(ref),
-    });
-  }
-  const stopPct = stopDistance.div(ref).times(100);
-  if (market.atr !== null && market.atr > 0) {
-    const atrMultiple = stopDistance.div(toDec(market.atr));
-    const numbers = { stopDistance: num(stopDistance), stopPct: round2(stopPct), atr1h: num(toDec(market.atr)), atrMultiple: round2(atrMultiple) };
-    if (limits.minStopAtr > 0 && atrMultiple.lt(limits.minStopAtr)) {
-      return reject('STOP_TOO_TIGHT', `the stop is ${round2(atrMultiple)} ATR away: normal noise would hit it`, { ...numbers, minStopAtr: limits.minStopAtr });
-    }
-    if (limits.maxStopAtr > 0 && atrMultiple.gt(limits.maxStopAtr)) {
-      return reject('STOP_TOO_WIDE', `the stop is ${round2(atrMultiple)} ATR away`, { ...numbers, maxStopAtr: limits.maxStopAtr });
-    }
-  }
-  const leverage = toDec(limits.leverage);
-  const liqPrice = limits.marketType === 'swap' ? liquidationPrice(direction, ref, leverage, limits.maintenanceMarginPct) : null;
-  if (liqPrice && (long ? stop.lte(liqPrice) : stop.gte(liqPrice))) {
-    return reject('STOP_BEYOND_LIQUIDATION', 'the stop is beyond the liquidation price at this leverage', {
-      stopLoss: num(stop),
-      liquidationPrice: num(liqPrice),
-      leverage: limits.leverage,
-    });
-  }
-
-  // 5. Size: risk per trade over the stop distance (fees included), then the caps.
+/** The size before the caps: equity × RISK_PER_TRADE_PCT over the loss per unit (stop distance plus fees). */
+function riskSizing(c: MarketCheck, state: RiskState) {
+  const { limits, signal, ref, stopDistance, market } = c;
   const fee = toDec(limits.feeRate);
+  const leverage = toDec(limits.leverage);
   const riskBudget = state.equity.times(limits.riskPerTradePct).div(100);
-  const lossPerUnit = stopDistance.plus(ref.plus(stop).times(fee));
-  const riskNotional = riskBudget.div(lossPerUnit).times(ref);
+  const riskNotional = riskBudget.div(stopDistance.plus(ref.plus(signal.stop).times(fee))).times(ref);
   const exposure = state.open.reduce((a, p) => a.plus(p.notional), ZERO);
   const positionCap = state.equity.times(limits.maxPositionSizePct).div(100);
   const exposureRoom = state.equity.times(limits.maxTotalExposurePct).div(100).minus(exposure);
   // Margin and entry fee come out of cash: notional × (1/L + fee) ≤ cash.
   const cashCap = state.cash.div(new Dec(1).div(leverage).plus(fee));
-  const caps: Array<[ClampCode, Dec]> = [
-    ['POSITION_SIZE_CAP', positionCap],
-    ['EXPOSURE_CAP', exposureRoom],
-    ['INSUFFICIENT_CASH', cashCap],
-  ];
   const numbers: Numbers = {
     equity: usd(state.equity),
     cash: usd(state.cash),
     live: num(ref),
-    stopPct: round2(stopPct),
-    riskReward: rr.toDecimalPlaces(2).toNumber(),
+    stopPct: round2(stopDistance.div(ref).times(100)),
+    riskReward: signal.target.minus(ref).abs().div(stopDistance).toDecimalPlaces(2).toNumber(),
     riskBudget: usd(riskBudget),
     riskNotional: usd(riskNotional),
     exposureBefore: usd(exposure),
     atr1h: market.atr,
   };
-  if (exposureRoom.lte(0)) {
-    return reject('EXPOSURE_CAP', 'no room left under the exposure cap', { ...numbers, maxTotalExposurePct: limits.maxTotalExposurePct });
-  }
-  if (positionCap.lte(0) || cashCap.lte(0)) return reject('INSUFFICIENT_CASH', 'no cash left for margin and fees', numbers);
-  let notional = riskNotional;
+  const caps: Array<[ClampCode, Dec]> = [
+    ['POSITION_SIZE_CAP', positionCap],
+    ['EXPOSURE_CAP', exposureRoom],
+    ['INSUFFICIENT_CASH', cashCap],
+  ];
+  return { fee, leverage, riskNotional, exposure, positionCap, exposureRoom, cashCap, numbers, caps };
+}
+
+/** The quantity after the caps and the book: clamped, stepped, and checked against the exchange minimums. */
+function quantity(c: MarketCheck, sizing: ReturnType<typeof riskSizing>): { qty: Dec; execution: Execution; clamps: Clamp[] } | Rejection {
+  const { market } = c;
+  const liq = market.liquidity;
+  let notional = sizing.riskNotional;
   const clamps: Clamp[] = [];
-  for (const [code, cap] of caps) {
+  for (const [code, cap] of sizing.caps) {
     if (cap.lt(notional)) {
       clamps.push({ code, from: usd(notional), to: usd(cap) });
       notional = cap;
@@ -326,17 +374,17 @@ export function decide(limits: RiskLimits, signal: SignalLevels, state: RiskStat
     if (reachable.lt(notional)) clamps.push({ code: 'SLIPPAGE_CAP', from: usd(notional), to: usd(reachable) });
   }
   qty = floorToStep(qty, market.qtyStep);
+  const numbers = sizing.numbers;
   if (qty.lte(0)) {
     const noBook = liq.maxEntryQty !== null && liq.maxEntryQty.lte(0);
     return noBook
-      ? reject('NO_LIQUIDITY', 'nothing to take within MAX_SLIPPAGE_PCT of the best price', numbers)
-      : reject('SIZE_BELOW_MINIMUM', 'the allowed size rounds down to zero', { ...numbers, qtyStep: market.qtyStep ? exactQty(market.qtyStep) : null });
+      ? rejection('NO_LIQUIDITY', 'nothing to take within MAX_SLIPPAGE_PCT of the best price', numbers)
+      : rejection('SIZE_BELOW_MINIMUM', 'the allowed size rounds down to zero', { ...numbers, qtyStep: market.qtyStep ? exactQty(market.qtyStep) : null });
   }
   const execution = liq.enter(qty);
-  const minQty = market.minQty;
-  const minNotional = market.minNotional;
+  const { minQty, minNotional } = market;
   if ((minQty && qty.lt(minQty)) || (minNotional && execution.notional.lt(minNotional))) {
-    return reject('SIZE_BELOW_MINIMUM', 'the allowed size is below the exchange minimum order', {
+    return rejection('SIZE_BELOW_MINIMUM', 'the allowed size is below the exchange minimum order', {
       ...numbers,
       quantity: exactQty(qty),
       notional: usd(execution.notional),
@@ -344,25 +392,39 @@ export function decide(limits: RiskLimits, signal: SignalLevels, state: RiskStat
       minNotional: minNotional ? num(minNotional) : null,
     });
   }
-  const bookedNotional = money(execution.notional);
-  const entryFee = money(bookedNotional.times(fee));
-  const margin = money(bookedNotional.div(leverage));
-  // The caps were applied to the estimate; the booked amounts must respect them too.
-  if (margin.plus(entryFee).gt(state.cash))
-    return reject('INSUFFICIENT_CASH', 'margin and fee exceed the cash', { ...numbers, margin: usd(margin), fee: usd(entryFee) });
-  const exposureCap = state.equity.times(limits.maxTotalExposurePct).div(100);
-  if (exposure.plus(bookedNotional).gt(exposureCap))
-    return reject('EXPOSURE_CAP', 'the fill would exceed the exposure cap', { ...numbers, notional: usd(bookedNotional) });
+  return { qty, execution, clamps };
+}
 
+/** 5. Size: risk per trade over the stop distance (fees included), then the caps, the book and the minimums. */
+function size(c: MarketCheck, state: RiskState): Decision {
+  const { limits, signal } = c;
+  const s = riskSizing(c, state);
+  if (s.exposureRoom.lte(0)) {
+    return rejection('EXPOSURE_CAP', 'no room left under the exposure cap', { ...s.numbers, maxTotalExposurePct: limits.maxTotalExposurePct });
+  }
+  if (s.positionCap.lte(0) || s.cashCap.lte(0)) return rejection('INSUFFICIENT_CASH', 'no cash left for margin and fees', s.numbers);
+  const q = quantity(c, s);
+  if ('kind' in q) return q;
+  const bookedNotional = money(q.execution.notional);
+  const entryFee = money(bookedNotional.times(s.fee));
+  const margin = money(bookedNotional.div(s.leverage));
+  // The caps were applied to the estimate; the booked amounts must respect them too.
+  if (margin.plus(entryFee).gt(state.cash)) {
+    return rejection('INSUFFICIENT_CASH', 'margin and fee exceed the cash', { ...s.numbers, margin: usd(margin), fee: usd(entryFee) });
+  }
+  const exposureCap = state.equity.times(limits.maxTotalExposurePct).div(100);
+  if (s.exposure.plus(bookedNotional).gt(exposureCap)) {
+    return rejection('EXPOSURE_CAP', 'the fill would exceed the exposure cap', { ...s.numbers, notional: usd(bookedNotional) });
+  }
   return {
     kind: 'execute',
-    execution: { ...execution, notional: bookedNotional },
+    execution: { ...q.execution, notional: bookedNotional },
     fee: entryFee,
     margin,
-    leverage,
-    liquidationPrice: liqPrice ? liquidationPrice(direction, execution.price, leverage, limits.maintenanceMarginPct) : null,
-    clamps,
-    message: clamps.length ? `executed, size cut by ${clamps.map((c) => c.code).join(', ')}` : 'executed at the risk-based size',
-    numbers: { ...numbers, exposureAfter: usd(exposure.plus(bookedNotional)), exposureCap: usd(exposureCap) },
+    leverage: s.leverage,
+    liquidationPrice: limits.marketType === 'swap' ? liquidationPrice(signal.direction, q.execution.price, s.leverage, limits.maintenanceMarginPct) : null,
+    clamps: q.clamps,
+    message: q.clamps.length ? `executed, size cut by ${q.clamps.map((x) => x.code).join(', ')}` : 'executed at the risk-based size',
+    numbers: { ...s.numbers, exposureAfter: usd(s.exposure.plus(bookedNotional)), exposureCap: usd(exposureCap) },
   };
 }
