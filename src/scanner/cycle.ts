@@ -23,6 +23,7 @@ import type { AgentOperation } from '../agent/types.js';
 import type { Deps } from '../deps.js';
 import { AppError, isAppError } from '../errors.js';
 import { DEFAULT_PORTFOLIO, requirePortfolio } from '../trading/portfolios.js';
+import { storedSignal } from '../signals/store.js';
 import type { SignalOutcome } from '../signals/submit.js';
 import { evaluateOutcomes } from '../outcomes/evaluate.js';
 import { entryBlock, type EntryBlock } from '../trading/entry-check.js';
@@ -117,8 +118,8 @@ export function signalIdFor(cycleId: string, symbol: string): string {
 }
 
 /** The decided signal stored under `signalId`, if any (a failed one may be tried again). */
-async function storedSignal(deps: Deps, signalId: string): Promise<SubmittedSignal | null> {
-  const row = await deps.db.selectFrom('movers_signals').selectAll().where('signal_id', '=', signalId).executeTakeFirst();
+async function decidedOutcome(deps: Deps, signalId: string): Promise<SubmittedSignal | null> {
+  const row = await storedSignal(deps.db, signalId);
   if (!row || row.status === 'failed' || row.decision === null) return null;
   const o = JSON.parse(row.decision) as SignalOutcome;
   return {
@@ -394,7 +395,7 @@ class CycleRun {
       return false;
     }
     if (this.exchangeBackoff()) return false;
-    const prior = await storedSignal(this.deps, row.signal_id);
+    const prior = await decidedOutcome(this.deps, row.signal_id);
     if (!prior) return true;
     const t = this.deps.clock.now();
     await this.finishMover(row, {

@@ -8,6 +8,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { DB, ScanCycleMoversTable, ScanCyclesTable } from '../db/schema.js';
 import type { Mover } from '../market/movers.js';
 import { Dec, toDec } from '../shared/money.js';
+import { decidedSignals } from '../signals/store.js';
 import { writeTransaction } from '../shared/transaction.js';
 
 export type CycleRow = Selectable<ScanCyclesTable>;
@@ -160,36 +161,82 @@ const bump = (map: Record<string, number>, key: string): void => {
   map[key] = (map[key] ?? 0) + 1;
 };
 
+/**
+ * A mover whose signal was decided before its process died (the fill committed, the mover's row
+ * not yet updated) takes the stored outcome, so that the cycle counts every signal it traded.
+ */
+async function takeDecidedSignals(tx: Kysely<DB>, cycleId: string): Promise<void> {
+  const pending = await tx
+    .selectFrom('scan_cycle_movers')
+    .select(['symbol', 'signal_id'])
+    .where('cycle_id', '=', cycleId)
+    .where('outcome', '=', 'pending')
+    .execute();
+  const bySignal = new Map(pending.map((m) => [m.signal_id, m.symbol]));
+  for (const d of await decidedSignals(tx, [...bySignal.keys()])) {
+    await tx
+      .updateTable('scan_cycle_movers')
+      .set({
+        outcome: d.status as MoverOutcome,
+        code: d.reason_code,
+        reason: d.reason,
+        signal_row_id: d.id,
+        direction: d.direction,
+        confidence: d.confidence,
+        replayed: 1,
+      })
+      .where('cycle_id', '=', cycleId)
+      .where('symbol', '=', bySignal.get(d.signal_id!)!)
+      .execute();
+  }
+}
+
+/** The cycle's counts, codes, tokens and cost, from its mover rows. */
+function metricsOf(rows: readonly MoverRow[], extraErrors: Record<string, number>) {
+  const count = (o: MoverOutcome): number => rows.filter((r) => r.outcome === o).length;
+  const rejectedByCode: Record<string, number> = {};
+  const errorsByCode: Record<string, number> = { ...extraErrors };
+  let cost = new Dec(0);
+  const tokens = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 };
+  for (const r of rows) {
+    if (r.outcome === 'rejected') bump(rejectedByCode, r.code ?? 'UNKNOWN');
+    if (r.outcome === 'error') bump(errorsByCode, r.code ?? 'INTERNAL');
+    cost = cost.plus(toDec(r.cost_usd));
+    tokens.input += r.tokens_input;
+    tokens.output += r.tokens_output;
+    tokens.cacheRead += r.cache_read_tokens;
+    tokens.cacheWrite += r.cache_write_tokens;
+  }
+  const [executed, rejected, recorded, noSignal, errors] = (['executed', 'rejected', 'recorded', 'no_signal', 'error'] as const).map(count) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  return {
+    analysed: executed + rejected + recorded + noSignal + errors,
+    signals: executed + rejected + recorded,
+    executed,
+    rejected,
+    recorded,
+    no_signal: noSignal,
+    errors,
+    skipped: count('skipped'),
+    rejected_by_code: JSON.stringify(rejectedByCode),
+    errors_by_code: JSON.stringify(errorsByCode),
+    tokens_input: tokens.input,
+    tokens_output: tokens.output,
+    cache_read_tokens: tokens.cacheRead,
+    cache_write_tokens: tokens.cacheWrite,
+    cost_usd: cost.toDecimalPlaces(10).toFixed(),
+  };
+}
+
 /** The cycle's metrics from its mover rows, written in one transaction with its final status. */
 export async function finishCycle(db: Kysely<DB>, cycleId: string, end: CycleEnd): Promise<void> {
   await writeTransaction(db, async (tx) => {
-    // A mover whose signal was decided before its process died (the fill committed, the mover's row
-    // not yet updated) takes the stored outcome, so that the cycle counts every signal it traded.
-    const decided = await tx
-      .selectFrom('scan_cycle_movers as m')
-      .innerJoin('movers_signals as s', 's.signal_id', 'm.signal_id')
-      .select(['m.symbol', 's.id', 's.status', 's.reason_code', 's.reason', 's.direction', 's.confidence'])
-      .where('m.cycle_id', '=', cycleId)
-      .where('m.outcome', '=', 'pending')
-      .where('s.status', '!=', 'failed')
-      .where('s.decision', 'is not', null)
-      .execute();
-    for (const d of decided) {
-      await tx
-        .updateTable('scan_cycle_movers')
-        .set({
-          outcome: d.status as MoverOutcome,
-          code: d.reason_code,
-          reason: d.reason,
-          signal_row_id: d.id,
-          direction: d.direction,
-          confidence: d.confidence,
-          replayed: 1,
-        })
-        .where('cycle_id', '=', cycleId)
-        .where('symbol', '=', d.symbol)
-        .execute();
-    }
+    await takeDecidedSignals(tx, cycleId);
     // Movers never taken up (the cycle stopped first) count as skipped.
     await tx
       .updateTable('scan_cycle_movers')
@@ -198,25 +245,6 @@ export async function finishCycle(db: Kysely<DB>, cycleId: string, end: CycleEnd
       .where('outcome', '=', 'pending')
       .execute();
     const rows = await tx.selectFrom('scan_cycle_movers').selectAll().where('cycle_id', '=', cycleId).execute();
-    const count = (o: MoverOutcome): number => rows.filter((r) => r.outcome === o).length;
-    const rejectedByCode: Record<string, number> = {};
-    const errorsByCode: Record<string, number> = { ...end.extraErrors };
-    let cost = new Dec(0);
-    const tokens = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 };
-    for (const r of rows) {
-      if (r.outcome === 'rejected') bump(rejectedByCode, r.code ?? 'UNKNOWN');
-      if (r.outcome === 'error') bump(errorsByCode, r.code ?? 'INTERNAL');
-      cost = cost.plus(toDec(r.cost_usd));
-      tokens.input += r.tokens_input;
-      tokens.output += r.tokens_output;
-      tokens.cacheRead += r.cache_read_tokens;
-      tokens.cacheWrite += r.cache_write_tokens;
-    }
-    const executed = count('executed');
-    const rejected = count('rejected');
-    const recorded = count('recorded');
-    const noSignal = count('no_signal');
-    const errors = count('error');
     await tx
       .updateTable('scan_cycles')
       .set({
@@ -224,22 +252,8 @@ export async function finishCycle(db: Kysely<DB>, cycleId: string, end: CycleEnd
         finished_at: end.finishedAt,
         heartbeat_at: end.finishedAt,
         duration_ms: end.durationMs,
-        analysed: executed + rejected + recorded + noSignal + errors,
-        signals: executed + rejected + recorded,
-        executed,
-        rejected,
-        recorded,
-        no_signal: noSignal,
-        errors,
-        skipped: count('skipped'),
-        rejected_by_code: JSON.stringify(rejectedByCode),
-        errors_by_code: JSON.stringify(errorsByCode),
+        ...metricsOf(rows, end.extraErrors),
         positions_closed: end.positionsClosed,
-        tokens_input: tokens.input,
-        tokens_output: tokens.output,
-        cache_read_tokens: tokens.cacheRead,
-        cache_write_tokens: tokens.cacheWrite,
-        cost_usd: cost.toDecimalPlaces(10).toFixed(),
         stop_code: end.stopCode,
         stop_reason: end.stopReason,
       })

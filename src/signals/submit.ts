@@ -1,28 +1,24 @@
 /**
- * submit_trading_signal: store every signal, then let fixed code decide whether and how much to
- * trade, and fill it on the paper portfolio.
+ * submit_trading_signal: a proposal is validated and stored (every signal is kept, decided or
+ * not), and handed to trading's one entry point (trading/execute.ts), where fixed code decides
+ * whether and how much to trade and fills it on the paper portfolio.
  *
  * Idempotency: a client `signal_id` is unique in the database (unique index). A replayed id
  * answers the stored outcome and never trades again; the same id with different levels is a
  * CONFLICT. A signal that failed on a market error is stored as `failed` and may be retried with
- * the same id. Submissions to one portfolio are serialized (see trading/serialize.ts).
+ * the same id. This module (with signals/store.ts) is the only writer of `movers_signals`.
  */
-import type { Kysely } from 'kysely';
-import { atr } from '../analysis/indicators.js';
-import type { DB } from '../db/schema.js';
 import type { Deps } from '../deps.js';
 import { AppError, isAppError, type ErrorCode } from '../errors.js';
 import type { MarketInfo } from '../market/types.js';
+import { str, toDec } from '../shared/money.js';
+import { executeSignal, type FillReport, type FinalDecision, type SignalRecord } from '../trading/execute.js';
 import { DEFAULT_PORTFOLIO, requirePortfolio } from '../trading/portfolios.js';
-import { evaluateLocked } from '../trading/evaluate.js';
-import { bookLiquidity, slippagePct, tickerLiquidity } from '../trading/fills.js';
-import { bookOpen } from '../trading/ledger.js';
-import { num, str, toDec, usd, type Dec } from '../shared/money.js';
-import { decide, riskLimits, type Clamp, type Decision, type MarketView, type Numbers, type SignalLevels } from '../trading/risk.js';
-import { loadRiskState } from '../trading/risk-state.js';
-import { withPortfolioLock } from '../trading/serialize.js';
-import { writeTransaction } from '../shared/transaction.js';
+import type { Clamp, Numbers, SignalLevels } from '../trading/risk.js';
 import type { Direction } from '../trading/triggers.js';
+import { completeSignal, storeDecidedSignal, storeFailedSignal, storedSignal } from './store.js';
+
+export type { FillReport };
 
 export interface SignalInput {
   symbol: string;
@@ -40,21 +36,6 @@ export interface SignalInput {
 }
 
 export type SignalStatus = 'executed' | 'rejected' | 'recorded';
-
-export type FillReport = {
-  positionId: number;
-  side: 'buy' | 'sell';
-  mode: 'realistic' | 'instant';
-  price: number;
-  quantity: number;
-  notional: number;
-  fee: number;
-  margin: number;
-  leverage: number;
-  /** Cost against the mid price, % (spread and depth). */
-  slippagePct: number;
-  liquidationPrice: number | null;
-};
 
 export interface SignalOutcome {
   id: number;
@@ -90,37 +71,43 @@ function levelsOf(input: SignalInput): SignalLevels {
 export async function submitSignal(deps: Deps, input: SignalInput): Promise<SignalOutcome> {
   const portfolio = await requirePortfolio(deps, input.portfolio ?? DEFAULT_PORTFOLIO);
   const levels = levelsOf(input);
-  const early = await replayed(deps.db, input, levels);
+  const early = await replayed(deps, input, levels);
   if (early) return early;
   const info = await deps.market.resolveSymbol(input.symbol);
-
-  return withPortfolioLock(deps.db, portfolio.id, async () => {
-    const prior = await replayed(deps.db, input, levels);
-    if (prior) return prior;
-    try {
-      const evaluation = await evaluateLocked(deps, portfolio.id);
-      const limits = riskLimits(deps.config);
-      const now = deps.clock.now();
-      const pre = decide(limits, levels, (await loadRiskState(deps.db, portfolio.id, info.symbol, evaluation.marks, now)).state, info.symbol, null);
-      const market = pre.kind === 'continue' ? await marketView(deps, info, levels.direction) : null;
-      return await writeTransaction(deps.db, async (tx) => {
-        let decision: Decision = pre;
-        if (market) {
-          // Decide again on the state read inside the transaction: another process may have traded.
-          const { state } = await loadRiskState(tx, portfolio.id, info.symbol, evaluation.marks, now);
-          decision = decide(limits, levels, state, info.symbol, market);
-        }
-        return store(tx, deps, { input, levels, info, portfolio: { id: portfolio.id, name: portfolio.name }, decision, now, market });
-      });
-    } catch (error) {
-      if (isUniqueViolation(error)) {
-        const winner = await replayed(deps.db, input, levels);
-        if (winner) return winner;
-      }
-      if (isAppError(error) && MARKET_ERRORS.has(error.code)) await storeFailed(deps, input, info, portfolio.id, error);
-      throw error;
+  try {
+    return await executeSignal(
+      deps,
+      { portfolio: { id: portfolio.id, name: portfolio.name }, market: info, levels },
+      recordFor(deps, input, levels, info, portfolio),
+    );
+  } catch (error) {
+    if (isUniqueViolation(error)) {
+      const winner = await replayed(deps, input, levels);
+      if (winner) return winner;
     }
-  });
+    if (isAppError(error) && MARKET_ERRORS.has(error.code)) await storeFailedSignal(deps.db, failedValues(deps, input, info, portfolio.id, error));
+    throw error;
+  }
+}
+
+/** How this signal is kept while trading decides it (see trading/execute.ts). */
+function recordFor(
+  deps: Deps,
+  input: SignalInput,
+  levels: SignalLevels,
+  info: MarketInfo,
+  portfolio: { id: number; name: string },
+): SignalRecord<SignalOutcome> {
+  return {
+    earlier: () => replayed(deps, input, levels),
+    store: (tx, { decision, at }) => storeDecidedSignal(tx, input.signal_id ?? null, decidedValues(input, levels, info, portfolio.id, decision, at)),
+    complete: async (tx, id, { decision, fill, at }) => {
+      const outcome = outcomeOf(id, input, levels, info, portfolio.name, decision, fill, at);
+      await completeSignal(tx, id, outcome, fill?.positionId ?? null);
+      deps.log.info('signal decided', { signal: id, symbol: info.symbol, status: outcome.status, code: outcome.code });
+      return outcome;
+    },
+  };
 }
 
 function isUniqueViolation(error: unknown): boolean {
@@ -128,9 +115,9 @@ function isUniqueViolation(error: unknown): boolean {
 }
 
 /** The stored outcome of a replayed signal_id, or undefined when it is new (or failed before). */
-async function replayed(db: Kysely<DB>, input: SignalInput, levels: SignalLevels): Promise<SignalOutcome | undefined> {
+async function replayed(deps: Pick<Deps, 'db'>, input: SignalInput, levels: SignalLevels): Promise<SignalOutcome | undefined> {
   if (!input.signal_id) return undefined;
-  const row = await db.selectFrom('movers_signals').selectAll().where('signal_id', '=', input.signal_id).executeTakeFirst();
+  const row = await storedSignal(deps.db, input.signal_id);
   if (!row || row.status === 'failed' || row.decision === null) return undefined;
   const same =
     row.direction === levels.direction &&
@@ -146,60 +133,10 @@ async function replayed(db: Kysely<DB>, input: SignalInput, levels: SignalLevels
   return { ...(JSON.parse(row.decision) as SignalOutcome), replayed: true };
 }
 
-async function marketView(deps: Deps, info: MarketInfo, direction: Direction): Promise<MarketView> {
-  const side = direction === 'long' ? 'buy' : 'sell';
-  const realistic = deps.config.FILL_MODE === 'realistic';
-  const [liquidity, atr1h] = await Promise.all([
-    realistic
-      ? deps.market.orderBook(info.symbol).then((book) => bookLiquidity(book, side, deps.config.MAX_SLIPPAGE_PCT))
-      : deps.market.ticker(info.symbol).then((t) => tickerLiquidity(t, side)),
-    hourlyAtr(deps, info.symbol),
-  ]);
-  const dec = (x: number | null): Dec | null => (x === null ? null : toDec(x));
+function baseValues(input: SignalInput, levels: SignalLevels, info: MarketInfo, portfolioId: number, at: number) {
   return {
+    created_at: at,
     symbol: info.symbol,
-    active: info.active,
-    qtyStep: dec(info.qtyStep),
-    minQty: dec(info.minQty),
-    minNotional: dec(info.minNotional),
-    atr: atr1h,
-    liquidity,
-  };
-}
-
-/** ATR(14) of the last closed 1h candles; null when the market is too young to have them. */
-async function hourlyAtr(deps: Deps, symbol: string): Promise<number | null> {
-  const series = await deps.market.candles(symbol, '1h', { limit: 50 });
-  if (series.candles.length < 15) return null;
-  const c = series.candles;
-  const values = atr(
-    c.map((x) => x.high),
-    c.map((x) => x.low),
-    c.map((x) => x.close),
-    14,
-  );
-  const last = values[values.length - 1];
-  return last !== undefined && Number.isFinite(last) ? last : null;
-}
-
-interface StoreArgs {
-  input: SignalInput;
-  levels: SignalLevels;
-  info: MarketInfo;
-  portfolio: { id: number; name: string };
-  decision: Decision;
-  now: number;
-  market: MarketView | null;
-}
-
-async function store(tx: Kysely<DB>, deps: Deps, a: StoreArgs): Promise<SignalOutcome> {
-  const { decision, levels, input } = a;
-  if (decision.kind === 'continue') throw new AppError('INTERNAL', 'The risk decision was left incomplete');
-  const status: SignalStatus = decision.kind === 'execute' ? 'executed' : decision.kind;
-  const code = decision.kind === 'execute' ? (decision.clamps[0]?.code ?? null) : decision.code;
-  const values = {
-    created_at: a.now,
-    symbol: a.info.symbol,
     direction: levels.direction,
     confidence: levels.confidence,
     entry_price: str(levels.entry),
@@ -207,106 +144,54 @@ async function store(tx: Kysely<DB>, deps: Deps, a: StoreArgs): Promise<SignalOu
     take_profit: str(levels.target),
     analysis: input.analysis,
     signal_id: input.signal_id ?? null,
-    portfolio_id: a.portfolio.id,
-    status,
-    reason_code: code,
-    reason: decision.message,
+    portfolio_id: portfolioId,
     timeframe: input.timeframe ?? null,
     technical_score: input.technical_score ?? null,
     sentiment_score: input.sentiment_score ?? null,
   };
-  const failed = input.signal_id
-    ? await tx.selectFrom('movers_signals').select('id').where('signal_id', '=', input.signal_id).where('status', '=', 'failed').executeTakeFirst()
-    : undefined;
-  let id: number;
-  if (failed) {
-    await tx.updateTable('movers_signals').set(values).where('id', '=', failed.id).execute();
-    id = failed.id;
-  } else {
-    id = (await tx.insertInto('movers_signals').values(values).returning('id').executeTakeFirstOrThrow()).id;
-  }
+}
 
-  let fill: FillReport | null = null;
-  if (decision.kind === 'execute') {
-    const positionId = await bookOpen(tx, {
-      portfolioId: a.portfolio.id,
-      signalRowId: id,
-      symbol: a.info.symbol,
-      direction: levels.direction,
-      execution: decision.execution,
-      fee: decision.fee,
-      margin: decision.margin,
-      leverage: decision.leverage,
-      liquidationPrice: decision.liquidationPrice,
-      stop: levels.stop,
-      target: levels.target,
-      at: a.now,
-    });
-    const liq = a.market!.liquidity;
-    fill = {
-      positionId,
-      side: liq.side,
-      mode: liq.mode,
-      price: num(decision.execution.price),
-      quantity: decision.execution.quantity.toNumber(),
-      notional: usd(decision.execution.notional),
-      fee: usd(decision.fee),
-      margin: usd(decision.margin),
-      leverage: decision.leverage.toNumber(),
-      slippagePct: slippagePct(liq.side, decision.execution.price, liq.mid),
-      liquidationPrice: decision.liquidationPrice ? num(decision.liquidationPrice) : null,
-    };
-  }
-  const outcome: SignalOutcome = {
+const statusOf = (decision: FinalDecision): SignalStatus => (decision.kind === 'execute' ? 'executed' : decision.kind);
+const codeOf = (decision: FinalDecision): string | null => (decision.kind === 'execute' ? (decision.clamps[0]?.code ?? null) : decision.code);
+
+function decidedValues(input: SignalInput, levels: SignalLevels, info: MarketInfo, portfolioId: number, decision: FinalDecision, at: number) {
+  return { ...baseValues(input, levels, info, portfolioId, at), status: statusOf(decision), reason_code: codeOf(decision), reason: decision.message };
+}
+
+function outcomeOf(
+  id: number,
+  input: SignalInput,
+  levels: SignalLevels,
+  info: MarketInfo,
+  portfolio: string,
+  decision: FinalDecision,
+  fill: FillReport | null,
+  at: number,
+): SignalOutcome {
+  return {
     id,
     signalId: input.signal_id ?? null,
-    portfolio: a.portfolio.name,
-    status,
+    portfolio,
+    status: statusOf(decision),
     replayed: false,
-    code,
+    code: codeOf(decision),
     reason: decision.message,
-    symbol: a.info.symbol,
+    symbol: info.symbol,
     direction: levels.direction,
     confidence: levels.confidence,
     fill,
     clamps: decision.kind === 'execute' ? decision.clamps : [],
     numbers: decision.numbers,
-    at: new Date(a.now).toISOString(),
+    at: new Date(at).toISOString(),
   };
-  await tx
-    .updateTable('movers_signals')
-    .set({ decision: JSON.stringify(outcome), position_id: fill?.positionId ?? null })
-    .where('id', '=', id)
-    .execute();
-  deps.log.info('signal decided', { signal: id, symbol: a.info.symbol, status, code });
-  return outcome;
 }
 
 /** A market failure: the signal is kept (status failed, the error code as reason) and may be retried. */
-async function storeFailed(deps: Deps, input: SignalInput, info: MarketInfo, portfolioId: number, error: AppError): Promise<void> {
-  const values = {
-    created_at: deps.clock.now(),
-    symbol: info.symbol,
-    direction: input.direction,
-    confidence: input.confidence,
-    entry_price: str(toDec(input.entry_price)),
-    stop_loss: str(toDec(input.stop_loss)),
-    take_profit: str(toDec(input.take_profit)),
-    analysis: input.analysis,
-    signal_id: input.signal_id ?? null,
-    portfolio_id: portfolioId,
+function failedValues(deps: Pick<Deps, 'clock'>, input: SignalInput, info: MarketInfo, portfolioId: number, error: AppError) {
+  return {
+    ...baseValues(input, levelsOf(input), info, portfolioId, deps.clock.now()),
     status: 'failed' as const,
     reason_code: error.code,
     reason: 'market data unavailable when the signal was decided; not traded',
-    timeframe: input.timeframe ?? null,
-    technical_score: input.technical_score ?? null,
-    sentiment_score: input.sentiment_score ?? null,
   };
-  await deps.db
-    .insertInto('movers_signals')
-    .values(values)
-    .onConflict((oc) =>
-      oc.column('signal_id').doUpdateSet({ reason_code: error.code, created_at: values.created_at }).where('movers_signals.status', '=', 'failed'),
-    )
-    .execute();
 }

@@ -56,5 +56,5 @@ export const getRiskStatusTool = defineTool({
       .nullable(),
   },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
-  handler: async ({ portfolio }, deps) => (await import('../../trading/risk-status.js')).getRiskStatus(deps, { portfolio }),
+  handler: async ({ portfolio }, deps) => (await import('../../portfolio/risk-status.js')).getRiskStatus(deps, { portfolio }),
 });

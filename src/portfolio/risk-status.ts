@@ -1,14 +1,15 @@
 /** get_risk_status: the risk manager's limits, how much of each is in use, the breaker, the
  * cooldowns and the latest rejections with their codes, so an agent can see why it may not trade. */
 import type { Deps } from '../deps.js';
+import { recentRejections } from '../signals/store.js';
 import type { RequestBudgetInfo } from '../market/types.js';
-import { DEFAULT_PORTFOLIO, requirePortfolio } from './portfolios.js';
-import { evaluatePortfolio, staleWarnings } from './evaluate.js';
-import { readHalt } from './halt.js';
-import { loadSnapshot } from './ledger.js';
+import { DEFAULT_PORTFOLIO, requirePortfolio } from '../trading/portfolios.js';
+import { evaluatePortfolio, staleWarnings } from '../trading/evaluate.js';
+import { readHalt } from '../trading/halt.js';
+import { loadSnapshot } from '../trading/ledger.js';
 import { pct, usd } from '../shared/money.js';
-import { dailyBreaker, riskLimits } from './risk.js';
-import { STOP_OUTS, realizedFromDay } from './risk-state.js';
+import { dailyBreaker, riskLimits } from '../trading/risk.js';
+import { STOP_OUTS, realizedFromDay } from '../trading/risk-state.js';
 
 export interface RiskStatus {
   portfolio: string;
@@ -73,14 +74,7 @@ export async function getRiskStatus(deps: Deps, options: { portfolio?: string | 
           .groupBy('symbol')
           .execute()
       : [];
-  const rejections = await deps.db
-    .selectFrom('movers_signals')
-    .select(['id', 'created_at', 'symbol', 'reason_code'])
-    .where('portfolio_id', '=', portfolio.id)
-    .where('status', '=', 'rejected')
-    .orderBy('id', 'desc')
-    .limit(5)
-    .execute();
+  const rejections = await recentRejections(deps.db, portfolio.id, 5);
   const exposureCap = snap.equity.times(limits.maxTotalExposurePct).div(100);
   return {
     portfolio: portfolio.name,
