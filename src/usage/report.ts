@@ -15,7 +15,7 @@ import type { DB } from '../db/schema.js';
 import type { Clock } from '../shared/clock.js';
 import { Dec } from '../shared/money.js';
 import { readPublishedLimits, rowCoversModel, type PublishedLimit } from './published-limits.js';
-import { readWindows, windowSettings, type WindowColour, type WindowLevel, type WindowConfig, type WindowType } from './windows.js';
+import { readWindows, windowSettings, type WindowLevel, type WindowConfig, type WindowType } from './windows.js';
 
 import type { TokenPeriod } from './periods.js';
 
@@ -59,7 +59,8 @@ export interface WindowReport {
   requests: number;
   limit: number;
   pct: number;
-  status: WindowColour;
+  /** The traffic light a reader sees: green (ok), yellow (warning), red (critical or at the limit). */
+  status: 'green' | 'yellow' | 'red';
   level: WindowLevel;
   tokens: number;
   openedAt: string | null;
@@ -146,7 +147,7 @@ export async function windowReports(deps: ReportDeps): Promise<WindowReport[]> {
     requests: s.requests,
     limit: s.limit,
     pct: s.pct,
-    status: s.status,
+    status: s.level === 'ok' ? 'green' : s.level === 'warning' ? 'yellow' : 'red',
     level: s.level,
     tokens: s.tokens,
     openedAt: s.openedAt === null ? null : iso(s.openedAt),

@@ -26,7 +26,6 @@ export type WindowType = (typeof WINDOW_TYPES)[number];
 export const WINDOW_MS: Record<WindowType, number> = { hourly: 3_600_000, daily: 86_400_000 };
 
 export type WindowLevel = 'ok' | 'warning' | 'critical' | 'limit';
-export type WindowColour = 'green' | 'yellow' | 'red';
 
 export interface WindowSettings {
   hourlyLimit: number;
@@ -56,7 +55,6 @@ export interface WindowState {
   /** requests / limit × 100, one decimal. */
   pct: number;
   level: WindowLevel;
-  status: WindowColour;
   /** Epoch ms; null when no window is open. */
   openedAt: number | null;
   resetsAt: number | null;
@@ -73,10 +71,6 @@ export function levelOf(requests: number, limit: number, s: WindowSettings): Win
   if (requests * 100 >= s.criticalPct * limit) return 'critical';
   if (requests * 100 >= s.warningPct * limit) return 'warning';
   return 'ok';
-}
-
-export function colourOf(level: WindowLevel): WindowColour {
-  return level === 'ok' ? 'green' : level === 'warning' ? 'yellow' : 'red';
 }
 
 const pctOf = (requests: number, limit: number): number => Math.round((requests / limit) * 1000) / 10;
@@ -108,7 +102,6 @@ export async function readWindows(db: Kysely<DB>, now: number, s: WindowSettings
       tokens: row?.token_count ?? 0,
       pct: pctOf(requests, limit),
       level,
-      status: colourOf(level),
       openedAt: row?.window_start ?? null,
       resetsAt: row ? row.window_start + WINDOW_MS[window] : null,
     });

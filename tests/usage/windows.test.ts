@@ -35,13 +35,12 @@ describe('request windows', () => {
       resetsAt: T0 + 65 * MIN,
       pct: 50,
       level: 'warning',
-      status: 'yellow',
     });
-    expect(daily).toMatchObject({ window: 'daily', requests: 5, openedAt: T0 + 5 * MIN, resetsAt: T0 + 5 * MIN + 24 * HOUR, status: 'green' });
+    expect(daily).toMatchObject({ window: 'daily', requests: 5, openedAt: T0 + 5 * MIN, resetsAt: T0 + 5 * MIN + 24 * HOUR });
 
     // At the reset instant the hourly window is closed: nothing counted, no reset time.
     [hourly] = await readWindows(d.db, T0 + 65 * MIN, settings);
-    expect(hourly).toMatchObject({ requests: 0, pct: 0, level: 'ok', status: 'green', openedAt: null, resetsAt: null });
+    expect(hourly).toMatchObject({ requests: 0, pct: 0, level: 'ok', openedAt: null, resetsAt: null });
 
     // The next request opens a new hourly window; the daily one keeps counting.
     await countIntoWindows(d.db, T0 + 70 * MIN, 1, 10);
@@ -57,22 +56,22 @@ describe('request windows', () => {
     await d.close();
   });
 
-  it('turn yellow at the warning threshold and red at the critical one and at the limit', async () => {
+  it('reach the warning level at the warning threshold, critical at the critical one, and the limit', async () => {
     const d = await memoryDb();
-    const seen: Array<[number, string, string]> = [];
+    const seen: Array<[number, string]> = [];
     let total = 0;
     for (const add of [4, 1, 2, 1, 2]) {
       total += add;
       await countIntoWindows(d.db, T0, add, 0);
       const [h] = await readWindows(d.db, T0 + MIN, settings);
-      seen.push([total, h!.status, h!.level]);
+      seen.push([total, h!.level]);
     }
     expect(seen).toEqual([
-      [4, 'green', 'ok'],
-      [5, 'yellow', 'warning'],
-      [7, 'yellow', 'warning'],
-      [8, 'red', 'critical'],
-      [10, 'red', 'limit'],
+      [4, 'ok'],
+      [5, 'warning'],
+      [7, 'warning'],
+      [8, 'critical'],
+      [10, 'limit'],
     ]);
     await d.close();
   });
