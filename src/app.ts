@@ -31,6 +31,12 @@ export interface AppHandle {
   database: Database;
   /** Past market data from the same exchange client (budget, retries), for replays. */
   history: HistorySource;
+  /** The analyst a configuration asks for (ANALYST), or the one named: built here, started on first use. */
+  analyst(kind?: AnalystKind): Analyst;
+  /** The logger of a replay's desk: its cycles are many, so warnings and errors only (debug when LOG_LEVEL=debug). */
+  replayLog: Logger;
+  /** The analysts of a replay (built on the replay's own desk). */
+  replayAnalysts(options: Omit<ReplayAnalystOptions, 'baseEnv'>): ReplayContext['analyst'];
   close(): Promise<void>;
 }
 
@@ -40,6 +46,8 @@ export interface CreateDepsOptions {
   clock?: Clock;
   /** Base delay of exchange retries, ms (tests make it small). */
   retryBaseDelayMs?: number;
+  /** The environment the Claude analyst's `claude` child starts from (the CLI passes the process's). */
+  agentEnv?: Record<string, string | undefined>;
 }
 
 export function createLoggerFor(config: Config, writeLog: (line: string) => void): Logger {
@@ -75,15 +83,22 @@ export async function createDeps(config: Config, options: CreateDepsOptions): Pr
     now: () => clock.now(),
   });
   const deps: Deps = { config, log, clock, db: database.db, market, sentiment: createSentimentDeps(config, log, clock, database, options) };
-  return {
+  const app: AppHandle = {
     deps,
     database,
     history: market,
+    analyst: (kind) => createAnalyst(app, { baseEnv: options.agentEnv ?? {}, kind }),
+    replayLog: createLoggerFor(
+      { ...config, LOG_LEVEL: config.LOG_LEVEL === 'debug' || config.LOG_LEVEL === 'silent' || config.LOG_LEVEL === 'error' ? config.LOG_LEVEL : 'warn' },
+      options.writeLog,
+    ),
+    replayAnalysts: (replay) => replayAnalysts(app, { ...replay, baseEnv: options.agentEnv ?? {} }),
     async close() {
       await market.close();
       await database.close();
     },
   };
+  return app;
 }
 
 /** The optional sentiment sources. The Perplexity client module is imported on first use. */
@@ -157,7 +172,7 @@ export function createClaudeAgent(app: AppHandle, options: { baseEnv: Record<str
  * the rules analyst), or the one named by `kind`. Building it starts nothing: the Claude Agent SDK
  * is loaded on the first analysis.
  */
-export function createAnalyst(app: AppHandle, options: { baseEnv: Record<string, string | undefined>; kind?: AnalystKind }): Analyst {
+function createAnalyst(app: AppHandle, options: { baseEnv: Record<string, string | undefined>; kind?: AnalystKind | undefined }): Analyst {
   const kind = options.kind ?? selectAnalystKind(app.deps.config);
   return kind === 'claude' ? new ClaudeAnalyst(app.deps, createClaudeAgent(app, { baseEnv: options.baseEnv })) : new RulesAnalyst(app.deps);
 }
@@ -177,7 +192,7 @@ export interface ReplayAnalystOptions {
  * The analysts of a replay, built on the replay's own desk: the rules analyst, or Claude through
  * the real Agent SDK with the run's ANTHROPIC_BASE_URL at a loopback cassette recorder.
  */
-export function replayAnalysts(app: AppHandle, options: ReplayAnalystOptions): ReplayContext['analyst'] {
+function replayAnalysts(app: AppHandle, options: ReplayAnalystOptions): ReplayContext['analyst'] {
   return async (kind, deps, replayId) => {
     if (kind === 'rules') {
       return {

@@ -76,7 +76,7 @@ export function createCliContext(io: CliIO, globalFlags: () => Record<string, st
     async openApp(config, options = {}) {
       // The composition root pulls in the database and every feature: loaded when a command needs it.
       const { createDeps } = await import('../app.js');
-      return createDeps(config, { writeLog: (line) => io.stderr.write(line), ...(options.clock ? { clock: options.clock } : {}) });
+      return createDeps(config, { writeLog: (line) => io.stderr.write(line), agentEnv: io.env, ...(options.clock ? { clock: options.clock } : {}) });
     },
     async withApp(config, fn, options) {
       const app = await this.openApp(config, options);

@@ -131,10 +131,9 @@ export function registerAnalyze(program: Command, ctx: CliContext): void {
     .option('--json', 'print one JSON document')
     .action(async (query: string | undefined, opts: Options) => {
       const { analyseSymbol } = await import('../../agent/run-analysis.js');
-      const { createAnalyst } = await import('../../app.js');
       const config = ctx.config({ ANALYST: opts.analyst });
       await ctx.withApp(config, async (app) => {
-        const analyst = createAnalyst(app, { baseEnv: ctx.io.env });
+        const analyst = app.analyst();
         const abort = new AbortController();
         const off = ctx.io.onSignal(() => abort.abort());
         try {

@@ -16,7 +16,6 @@ export function registerDemo(program: Command, ctx: CliContext): void {
     .option('--seed <seed>', 'market seed', '42')
     .option('--json', 'print one JSON document')
     .action(async (opts: { seed: string; json?: boolean }) => {
-      const { createAnalyst } = await import('../../app.js');
       const { getPriceQuote } = await import('../../market/quotes.js');
       const { getPortfolioStatus } = await import('../../portfolio/status.js');
       const { runCycle } = await import('../../scanner/cycle.js');
@@ -39,7 +38,7 @@ export function registerDemo(program: Command, ctx: CliContext): void {
           config,
           async (app) => {
             const { deps } = app;
-            const analyst = createAnalyst(app, { baseEnv: {}, kind: 'rules' });
+            const analyst = app.analyst('rules');
             if (!opts.json)
               ctx.out(
                 renderPanel('cctrader demo', [

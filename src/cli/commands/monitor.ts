@@ -28,7 +28,6 @@ export function registerMonitor(program: Command, ctx: CliContext): void {
     .option('--json', 'one JSON document per analysis')
     .action(async (opts: Options) => {
       const { analyseSymbol } = await import('../../agent/run-analysis.js');
-      const { createAnalyst } = await import('../../app.js');
       const { requirePortfolio } = await import('../../trading/portfolios.js');
       const { abortableSleep } = await import('../../scanner/runner.js');
       const { evaluatePortfolio } = await import('../../trading/evaluate.js');
@@ -38,7 +37,7 @@ export function registerMonitor(program: Command, ctx: CliContext): void {
       const intervalMs = config.ANALYSIS_INTERVAL * 1000;
       await ctx.withApp(config, async (app) => {
         const { deps } = app;
-        const analyst = createAnalyst(app, { baseEnv: ctx.io.env });
+        const analyst = app.analyst();
         const info = await deps.market.resolveSymbol(opts.symbol ?? config.DEFAULT_SYMBOL);
         const portfolio = await requirePortfolio(deps, opts.portfolio);
         const stop = new AbortController();

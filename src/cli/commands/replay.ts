@@ -99,7 +99,6 @@ export function registerReplay(program: Command, ctx: CliContext): void {
       if (analyst !== 'rules' && analyst !== 'claude') throw new AppError('INVALID_INPUT', '--analyst is rules or claude');
       await ctx.withApp(config, async (app) => {
         const { runReplay } = await import('../../replay/run.js');
-        const { createLoggerFor, replayAnalysts } = await import('../../app.js');
         const now = app.deps.clock.now();
         const dataDir = config.DB_PATH && config.DB_PATH !== ':memory:' ? dirname(config.DB_PATH) : null;
         const stop = new AbortController();
@@ -114,9 +113,8 @@ export function registerReplay(program: Command, ctx: CliContext): void {
               live: app.deps,
               history: app.history,
               dataDir,
-              log: createLoggerFor({ ...config, LOG_LEVEL: config.LOG_LEVEL === 'debug' ? 'debug' : 'warn' }, (line) => void ctx.io.stderr.write(line)),
-              analyst: replayAnalysts(app, {
-                baseEnv: ctx.io.env,
+              log: app.replayLog,
+              analyst: app.replayAnalysts({
                 cassette: opts.cassette,
                 record: Boolean(opts.record),
                 maxSpendUsd: numberOf(opts.maxSpend, '--max-spend') ?? null,

@@ -31,7 +31,6 @@ export function registerScanMovers(program: Command, ctx: CliContext): void {
     .option('--cycle-id <id>', 'resume or replay this cycle (its signals never execute twice)')
     .option('--json', 'print each cycle as JSON (one document with --once)')
     .action(async (opts: Options) => {
-      const { createAnalyst } = await import('../../app.js');
       const { runScanner } = await import('../../scanner/runner.js');
       const config = ctx.config({
         ANALYSIS_INTERVAL: opts.interval,
@@ -41,7 +40,7 @@ export function registerScanMovers(program: Command, ctx: CliContext): void {
         ANALYST: opts.analyst,
       });
       await ctx.withApp(config, async (app) => {
-        const analyst = createAnalyst(app, { baseEnv: ctx.io.env });
+        const analyst = app.analyst();
         const progress = createProgress((s) => void ctx.io.stderr.write(s), ctx.io.isTTY);
         const stop = new AbortController();
         const abort = new AbortController();
