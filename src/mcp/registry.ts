@@ -4,10 +4,10 @@ import { analyzeMomentumTool } from './tools/analyze-momentum.js';
 import { analyzePatternsTool } from './tools/analyze-patterns.js';
 import { analyzeTrendTool } from './tools/analyze-trend.js';
 import { analyzeVolatilityTool } from './tools/analyze-volatility.js';
-import { fetchMarketData } from './tools/fetch-market-data.js';
-import { fetchSentimentData } from './tools/fetch-sentiment-data.js';
+import { fetchMarketDataTool } from './tools/fetch-market-data.js';
+import { fetchSentimentDataTool } from './tools/fetch-sentiment-data.js';
 import { fetchTechnicalSnapshotTool } from './tools/fetch-technical-snapshot.js';
-import { getCurrentPrice } from './tools/get-current-price.js';
+import { getCurrentPriceTool } from './tools/get-current-price.js';
 import { closePositionTool } from './tools/close-position.js';
 import { getPnlReportTool } from './tools/get-pnl-report.js';
 import { getPortfolioStatusTool } from './tools/get-portfolio-status.js';
@@ -17,19 +17,19 @@ import { getSignalHistoryTool } from './tools/get-signal-history.js';
 import { getSignalScorecardTool } from './tools/get-signal-scorecard.js';
 import { getTokenReportTool } from './tools/get-token-report.js';
 import { scanMarketMoversTool } from './tools/scan-market-movers.js';
-import { submitTradingSignal } from './tools/submit-trading-signal.js';
+import { submitTradingSignalTool } from './tools/submit-trading-signal.js';
 
 export const toolRegistry: readonly AnyTool[] = [
-  getCurrentPrice,
-  fetchMarketData,
+  getCurrentPriceTool,
+  fetchMarketDataTool,
   fetchTechnicalSnapshotTool,
   analyzeTrendTool,
   analyzeMomentumTool,
   analyzeVolatilityTool,
   analyzePatternsTool,
-  fetchSentimentData,
+  fetchSentimentDataTool,
   scanMarketMoversTool,
-  submitTradingSignal,
+  submitTradingSignalTool,
   getPortfolioStatusTool,
   getPnlReportTool,
   getSignalHistoryTool,

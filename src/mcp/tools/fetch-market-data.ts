@@ -3,7 +3,7 @@ import { getCandleReport } from '../../market/quotes.js';
 import { defineTool } from '../define-tool.js';
 import { compactCandleOut, isoOut, marketOut, symbolArg, timeframeArg } from '../schemas.js';
 
-export const fetchMarketData = defineTool({
+export const fetchMarketDataTool = defineTool({
   name: 'fetch_market_data',
   title: 'Price candles (OHLCV)',
   description: 'Price candles (OHLCV): summary of `lookback` closed candles, the last `limit` and the forming one.',

@@ -17,7 +17,7 @@ const untrusted = z.object({
   citations: z.array(z.object({ title: z.string().nullable(), url: z.string().nullable(), date: z.string().nullable() })),
 });
 
-export const fetchSentimentData = defineTool({
+export const fetchSentimentDataTool = defineTool({
   name: 'fetch_sentiment_data',
   title: 'Market sentiment',
   description:

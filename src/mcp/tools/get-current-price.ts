@@ -5,7 +5,7 @@ import { isoOut, marketOut, symbolArg } from '../schemas.js';
 
 const n = z.number().nullable();
 
-export const getCurrentPrice = defineTool({
+export const getCurrentPriceTool = defineTool({
   name: 'get_current_price',
   title: 'Current price',
   description: 'Live price quote: last, bid, ask, spread, 24h change, range, volume, turnover; perpetuals add funding. ≤2 s old.',

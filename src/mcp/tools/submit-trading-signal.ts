@@ -5,7 +5,7 @@ import { clampOut, fillOut, numbersOut, portfolioArg } from './paper-shared.js';
 
 const price = z.number().positive();
 
-export const submitTradingSignal = defineTool({
+export const submitTradingSignalTool = defineTool({
   name: 'submit_trading_signal',
   title: 'Submit trading signal',
   description:
