@@ -20,18 +20,24 @@ export default tseslint.config(
     },
   },
   {
-    // Kysely's own pattern for migrations: they run on a database of any shape.
-    files: ['src/db/migrate.ts', 'src/db/migrations/*.ts'],
-    rules: { '@typescript-eslint/no-explicit-any': 'off' },
+    // Published reference values, digit for digit as their source prints them.
+    files: ['tests/analysis/fixtures/*.ts'],
+    rules: { 'no-loss-of-precision': 'off' },
   },
   {
-    files: ['**/*.js', '**/*.mjs'],
-    languageOptions: { globals: { process: 'readonly', URL: 'readonly', console: 'readonly' } },
+    files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
+    languageOptions: { globals: { process: 'readonly', URL: 'readonly', console: 'readonly', module: 'writable', require: 'readonly' } },
   },
   {
     // Functions short enough to read at once.
     files: ['src/**/*.ts'],
     rules: { 'max-lines-per-function': ['error', { max: 80, skipBlankLines: true, skipComments: true }] },
+  },
+  {
+    // Kysely's own pattern for migrations: they run on a database of any shape. Released migrations
+    // are frozen (never edited), so their length is what it was.
+    files: ['src/db/migrate.ts', 'src/db/migrations/*.ts'],
+    rules: { '@typescript-eslint/no-explicit-any': 'off', 'max-lines-per-function': 'off' },
   },
   {
     // The CLI writes to its own streams; tests and benchmarks use `any` to read answers.

@@ -64,8 +64,7 @@ export interface AgentRunRequest {
 }
 
 /**
- * Why a run failed, in our words. Every value except MAX_TURNS and ABORTED is an `ErrorCode`
- * (`toErrorCode` maps those two).
+ * Why a run failed, in our words: an `ErrorCode`, or MAX_TURNS (the turn cap) or ABORTED (stopped).
  */
 export type AgentErrorCode =
   | Extract<
@@ -84,12 +83,6 @@ export type AgentErrorCode =
     >
   | 'MAX_TURNS'
   | 'ABORTED';
-
-export function toErrorCode(code: AgentErrorCode): ErrorCode {
-  if (code === 'MAX_TURNS') return 'BUDGET_EXCEEDED';
-  if (code === 'ABORTED') return 'TIMEOUT';
-  return code;
-}
 
 export interface AgentToolCall {
   /** tool_use id. */

@@ -7,7 +7,7 @@
  * first), then by symbol, so a frozen market always ranks the same way.
  */
 import { marketLabel } from './symbols.js';
-import type { MarketData, MarketInfo, Ticker } from './types.js';
+import type { MarketInfo, Ticker } from './types.js';
 
 export interface Mover {
   symbol: string;
@@ -25,15 +25,6 @@ export interface Mover {
 export interface MoverFilter {
   thresholdPct: number;
   minTurnoverUsd: number;
-}
-
-export interface MoverScan {
-  /** Tickers in the bulk answer. */
-  scanned: number;
-  /** Of those, tradable markets (active, USDT, enough turnover). */
-  tradable: number;
-  items: Mover[];
-  hasMore: boolean;
 }
 
 /** Every mover of the tickers, ranked (pure). Tickers of unknown or inactive markets are ignored. */
@@ -63,11 +54,4 @@ export function rankMovers(tickers: readonly Ticker[], markets: readonly MarketI
       Math.abs(b.change24hPct) - Math.abs(a.change24hPct) || b.turnover24hUsd - a.turnover24hUsd || (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0),
   );
   return { tradable, movers };
-}
-
-/** One bulk tickers call (the market list is cached by the adapter), ranked, cut to `limit`. */
-export async function findMovers(deps: { market: MarketData }, options: { thresholdPct: number; limit: number; minTurnoverUsd?: number }): Promise<MoverScan> {
-  const [markets, tickers] = await Promise.all([deps.market.markets(), deps.market.tickers()]);
-  const { tradable, movers } = rankMovers(tickers, markets, { thresholdPct: options.thresholdPct, minTurnoverUsd: options.minTurnoverUsd ?? 0 });
-  return { scanned: tickers.length, tradable, items: movers.slice(0, options.limit), hasMore: movers.length > options.limit };
 }

@@ -11,9 +11,9 @@ import type { DB } from '../db/schema.js';
 import { toDec, type Dec } from '../shared/money.js';
 import type { OutcomeStatus } from './evaluate.js';
 
-import { ANALYSTS, type AnalystFilter } from './vocabulary.js';
+import type { AnalystFilter } from './vocabulary.js';
 
-export { ANALYSTS, type AnalystFilter };
+export type { AnalystFilter };
 
 export interface ScoredSignal {
   id: number;

@@ -39,8 +39,8 @@ import { answerUsage, errorEnvelope } from './anthropic-wire.js';
 import { requestKey, summariseRequest, type RequestSummary } from './cassette-key.js';
 import { CassetteStore, decodeBody, encodeBody, type CassetteEntry } from './cassette-store.js';
 
-export { KEY_VERSION, normaliseRequest, requestKey, summariseRequest, type RequestSummary } from './cassette-key.js';
-export { CASSETTE_FORMAT, CASSETTE_VERSION, type CassetteDocument, type CassetteEntry } from './cassette-store.js';
+export { normaliseRequest, requestKey, type RequestSummary } from './cassette-key.js';
+export type { CassetteDocument } from './cassette-store.js';
 
 export interface CassetteRecorderOptions {
   /** The cassette file; it may not exist yet. */

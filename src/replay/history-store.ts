@@ -124,12 +124,6 @@ export async function storeMarkets(db: Kysely<DB>, markets: readonly MarketInfo[
   });
 }
 
-export async function loadMarkets(db: Kysely<DB>, symbols?: readonly string[]): Promise<MarketInfo[]> {
-  let q = db.selectFrom('history_markets').select('info').orderBy('symbol');
-  if (symbols) q = q.where('symbol', 'in', symbols.length ? [...symbols] : ['']);
-  return (await q.execute()).map((r) => JSON.parse(r.info) as MarketInfo);
-}
-
 export async function loadCandles(db: Kysely<DB>, symbol: string, timeframe: Timeframe, from: number, to: number): Promise<Candle[]> {
   return db
     .selectFrom('history_candles')

@@ -39,8 +39,7 @@ import { type ActiveFault, FaultRegistry, type FaultInjector, type FaultSpec, is
 import { IpLimiter, type IpLimitOptions, type TrafficStats } from './ip-limit.js';
 import { MarketModel } from './market-model.js';
 
-export type { ActiveFault, FaultInjector, FaultKind, FaultSpec } from './faults.js';
-export { FAULT_KINDS } from './faults.js';
+export type { FaultInjector, FaultKind, FaultSpec } from './faults.js';
 export type { IpLimitOptions, TrafficStats } from './ip-limit.js';
 export { busiestWindow } from './ip-limit.js';
 

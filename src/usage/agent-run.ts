@@ -40,9 +40,6 @@ import { addTokens, LIST_PRICES, priceTokens, USD_DP, windowTokens, ZERO_TOKENS,
 import { recordLlmUsage } from './record.js';
 import { countIntoWindows } from './windows.js';
 
-/** List prices (USD per million tokens): the default of the configured prices. */
-export const ESTIMATE_USD_PER_MTOK = LIST_PRICES;
-
 export interface RunSpend {
   inputTokens: number;
   outputTokens: number;
@@ -103,11 +100,6 @@ const nonNegative = (n: number): number => (Number.isFinite(n) && n > 0 ? Math.t
 export function usdString(value: Dec | number): string {
   const d = typeof value === 'number' ? toDec(Number.isFinite(value) && value > 0 ? value : 0) : value;
   return d.toDecimalPlaces(USD_DP).toFixed();
-}
-
-/** An SDK usage figure at the list prices. */
-export function estimateCost(u: AgentTokenUsage, prices: TokenPrices = LIST_PRICES): Dec {
-  return priceTokens(countsOf(u), prices);
 }
 
 function countsOf(u: AgentTokenUsage): TokenCounts {

@@ -19,7 +19,7 @@ import { readWindows, windowSettings, type WindowLevel, type WindowConfig, type 
 
 import type { TokenPeriod } from './periods.js';
 
-export { TOKEN_PERIODS, type TokenPeriod } from './periods.js';
+export type { TokenPeriod } from './periods.js';
 export const PROVIDERS = ['anthropic', 'perplexity'] as const;
 export type Provider = (typeof PROVIDERS)[number];
 

@@ -42,18 +42,6 @@ export async function spentSince(db: Kysely<DB>, since: number): Promise<Dec> {
   return rows.reduce((sum, r) => sum.plus(toDec(r.cost_usd)), new Dec(0));
 }
 
-/** Today's spend (UTC) against the daily cap. */
-export async function dailySpend(deps: {
-  db: Kysely<DB>;
-  clock: Clock;
-  config: Pick<Config, 'DAILY_BUDGET_USD'>;
-}): Promise<{ spentUsd: number; capUsd: number; reached: boolean; resetsAt: number }> {
-  const now = deps.clock.now();
-  const spent = await spentSince(deps.db, utcDayStart(now));
-  const capUsd = deps.config.DAILY_BUDGET_USD;
-  return { spentUsd: spent.toDecimalPlaces(6).toNumber(), capUsd, reached: spent.gte(capUsd), resetsAt: utcDayStart(now) + DAY_MS };
-}
-
 /** `requests`: a Claude request window (hourly or daily) is critical or at its limit. */
 export type CapScope = 'cycle' | 'day' | 'unknown' | 'requests';
 
