@@ -31,7 +31,7 @@
  * Control requests are never faulted and not counted.
  */
 
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 
 import { envelope, handleMarketRequest } from './bybit-api.js';
@@ -99,228 +99,229 @@ export interface SimExchange {
 }
 
 const MAX_CONTROL_BODY_BYTES = 64 * 1024;
+/** The simulator's moving parts, shared by the request handlers below. */
+interface Sim {
+  seed: number;
+  model: MarketModel;
+  clock: SimClock;
+  faults: FaultRegistry;
+  limiter: IpLimiter;
+  /** Market requests per path. */
+  counts: Map<string, number>;
+  /** Answers held back by a `latency` fault. */
+  timers: Set<NodeJS.Timeout>;
+  closing: boolean;
+  log: (msg: string) => void;
+}
 
-export async function startSimExchange(opts: SimExchangeOptions = {}): Promise<SimExchange> {
-  const log = opts.log ?? ((): void => undefined);
-  const seed = opts.seed ?? 42;
-  if (!Number.isSafeInteger(seed)) throw new RangeError('seed must be an integer');
-  const model = new MarketModel(seed);
-  const clock = createClock(opts.now);
-  const faults = new FaultRegistry();
-  const limiter = new IpLimiter(opts.wallClock ?? Date.now);
-  if (opts.ipLimit) limiter.configure(opts.ipLimit === true ? {} : opts.ipLimit);
-  const counts = new Map<string, number>();
-  const sockets = new Set<Socket>();
-  const timers = new Set<NodeJS.Timeout>();
-  let closing = false;
-
-  const shock = (symbol: string, pct: number): void => {
-    if (!model.has(symbol)) throw new RangeError(`unknown symbol ${symbol}`);
+function shockOf(sim: Sim): (symbol: string, pct: number) => void {
+  return (symbol, pct) => {
+    if (!sim.model.has(symbol)) throw new RangeError(`unknown symbol ${symbol}`);
     if (!Number.isFinite(pct) || pct <= -100) throw new RangeError('pct must be a finite number > -100');
-    model.shock(symbol, clock.now(), pct);
+    sim.model.shock(symbol, sim.clock.now(), pct);
   };
+}
 
-  /** Answers a market request; an unexpected exception becomes Bybit's internal-error envelope. */
-  const serveMarket = (req: IncomingMessage, res: ServerResponse, url: URL): void => {
-    try {
-      if (req.method !== 'GET' && req.method !== 'HEAD') {
-        send(res, 404, 'text/plain; charset=utf-8', '404 page not found');
-        return;
-      }
-      const now = clock.now();
-      const answer = handleMarketRequest(model, url.pathname, url.searchParams, now);
-      if (answer === undefined) {
-        send(res, 404, 'text/plain; charset=utf-8', '404 page not found');
-        return;
-      }
-      send(res, answer.status, answer.contentType, answer.body, answer.headers);
-    } catch (error) {
-      log(`sim-exchange: internal error on ${url.pathname}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-      send(res, 500, 'application/json; charset=utf-8', envelope(10016, 'Internal server error.', {}, clock.now()));
+/** Answers a market request; an unexpected exception becomes Bybit's internal-error envelope. */
+function serveMarket(sim: Sim, req: IncomingMessage, res: ServerResponse, url: URL): void {
+  try {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 404, 'text/plain; charset=utf-8', '404 page not found');
+    const answer = handleMarketRequest(sim.model, url.pathname, url.searchParams, sim.clock.now());
+    if (answer === undefined) return send(res, 404, 'text/plain; charset=utf-8', '404 page not found');
+    send(res, answer.status, answer.contentType, answer.body, answer.headers);
+  } catch (error) {
+    sim.log(`sim-exchange: internal error on ${url.pathname}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    send(res, 500, 'application/json; charset=utf-8', envelope(10016, 'Internal server error.', {}, sim.clock.now()));
+  }
+}
+
+const GARBAGE = '{"retCode":0,"retMsg":"OK","result":{"category":"linear","list":[{"symbol":"BTCUSDT","lastPrice":"6';
+
+/** Answers a request the way the fault says: a failure, a held socket, or the normal answer late. */
+function applyFault(sim: Sim, fault: ActiveFault, req: IncomingMessage, res: ServerResponse, url: URL): void {
+  const now = sim.clock.now();
+  switch (fault.kind) {
+    case 'http429':
+      sim.limiter.count('http429');
+      return send(res, 429, 'text/plain; charset=utf-8', 'Too many visits. Exceeded the API Rate Limit.');
+    case 'http403':
+      sim.limiter.count('http403');
+      return send(res, 403, 'text/plain; charset=utf-8', ACCESS_TOO_FREQUENT);
+    case 'http500':
+    case 'http502':
+    case 'http503':
+    case 'http504':
+      return send(res, Number(fault.kind.slice(4)), 'text/html; charset=utf-8', gatewayPage(Number(fault.kind.slice(4))));
+    case 'timeout':
+      // Hold the request: no headers, no body. The client times out and drops the socket;
+      // close() destroys whatever is still held.
+      return;
+    case 'reset':
+      req.socket.destroy();
+      return;
+    case 'garbage':
+      return send(res, 200, 'application/json; charset=utf-8', GARBAGE);
+    case 'empty':
+      return send(res, 200, 'application/json; charset=utf-8', '');
+    case 'html':
+      return send(res, 200, 'text/html; charset=utf-8', CHALLENGE_PAGE);
+    case 'retCode10006':
+      sim.limiter.count('retCode10006');
+      return send(res, 200, 'application/json; charset=utf-8', envelope(10006, 'Too many visits!', {}, now), {
+        'X-Bapi-Limit': '600',
+        'X-Bapi-Limit-Status': '0',
+        'X-Bapi-Limit-Reset-Timestamp': String(now + 1000),
+      });
+    case 'latency': {
+      const timer = setTimeout(() => {
+        sim.timers.delete(timer);
+        if (!sim.closing && !res.destroyed) serveMarket(sim, req, res, url);
+      }, fault.latencyMs ?? 1000);
+      sim.timers.add(timer);
+      return;
     }
-  };
+  }
+}
 
-  const applyFault = (fault: ActiveFault, req: IncomingMessage, res: ServerResponse, url: URL): void => {
-    const now = clock.now();
-    switch (fault.kind) {
-      case 'http429':
-        limiter.count('http429');
-        send(res, 429, 'text/plain; charset=utf-8', 'Too many visits. Exceeded the API Rate Limit.');
-        return;
-      case 'http403':
-        limiter.count('http403');
-        send(res, 403, 'text/plain; charset=utf-8', ACCESS_TOO_FREQUENT);
-        return;
-      case 'http500':
-      case 'http502':
-      case 'http503':
-      case 'http504': {
-        const status = Number(fault.kind.slice(4));
-        send(res, status, 'text/html; charset=utf-8', gatewayPage(status));
-        return;
-      }
-      case 'timeout':
-        // Hold the request: no headers, no body. The client times out and drops the socket;
-        // close() destroys whatever is still held.
-        return;
-      case 'reset':
-        req.socket.destroy();
-        return;
-      case 'garbage':
-        send(
-          res,
-          200,
-          'application/json; charset=utf-8',
-          '{"retCode":0,"retMsg":"OK","result":{"category":"linear","list":[{"symbol":"BTCUSDT","lastPrice":"6',
-        );
-        return;
-      case 'empty':
-        send(res, 200, 'application/json; charset=utf-8', '');
-        return;
-      case 'html':
-        send(res, 200, 'text/html; charset=utf-8', CHALLENGE_PAGE);
-        return;
-      case 'retCode10006':
-        limiter.count('retCode10006');
-        send(res, 200, 'application/json; charset=utf-8', envelope(10006, 'Too many visits!', {}, now), {
-          'X-Bapi-Limit': '600',
-          'X-Bapi-Limit-Status': '0',
-          'X-Bapi-Limit-Reset-Timestamp': String(now + 1000),
-        });
-        return;
-      case 'latency': {
-        const timer = setTimeout(() => {
-          timers.delete(timer);
-          if (!closing && !res.destroyed) serveMarket(req, res, url);
-        }, fault.latencyMs ?? 1000);
-        timers.add(timer);
-        return;
-      }
-    }
-  };
+function ipLimitOptions(body: Record<string, unknown>): IpLimitOptions | null {
+  if (body['off'] === true) return null;
+  const options: IpLimitOptions = {};
+  for (const key of ['limit', 'windowMs', 'blockMs'] as const) {
+    const v = body[key];
+    if (typeof v === 'number') options[key] = v;
+    else if (v !== undefined) throw new TypeError(`${key} must be a number`);
+  }
+  return options;
+}
 
-  const handleControl = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
-    const route = `${req.method ?? 'GET'} ${url.pathname}`;
-    try {
-      switch (route) {
-        case 'GET /__sim/state':
-          sendJson(res, 200, state());
-          return;
-        case 'POST /__sim/faults': {
-          const body = await readJson(req);
-          faults.inject(parseFaultSpec(body));
-          sendJson(res, 200, { ok: true, faults: faults.pending().map(serialiseFault) });
-          return;
-        }
-        case 'POST /__sim/ip-limit': {
-          const body = asRecord(await readJson(req));
-          if (body['off'] === true) limiter.configure(null);
-          else {
-            const options: IpLimitOptions = {};
-            for (const key of ['limit', 'windowMs', 'blockMs'] as const) {
-              const v = body[key];
-              if (typeof v === 'number') options[key] = v;
-              else if (v !== undefined) throw new TypeError(`${key} must be a number`);
-            }
-            limiter.configure(options);
-          }
-          sendJson(res, 200, { ok: true, traffic: limiter.stats() });
-          return;
-        }
-        case 'DELETE /__sim/faults':
-          faults.clear();
-          sendJson(res, 200, { ok: true, faults: [] });
-          return;
-        case 'POST /__sim/clock': {
-          const body = asRecord(await readJson(req));
-          if (typeof body['set'] === 'number') clock.set(body['set']);
-          else if (typeof body['advance'] === 'number') clock.advance(body['advance']);
-          else throw new TypeError('body must be { "set": ms } or { "advance": ms }');
-          sendJson(res, 200, { ok: true, now: clock.now(), nowIso: new Date(clock.now()).toISOString() });
-          return;
-        }
-        case 'POST /__sim/shock': {
-          const body = asRecord(await readJson(req));
-          const symbol = body['symbol'];
-          const pct = body['pct'];
-          if (typeof symbol !== 'string' || typeof pct !== 'number') throw new TypeError('body must be { "symbol": "BTCUSDT", "pct": -8 }');
-          shock(symbol, pct);
-          sendJson(res, 200, { ok: true, symbol, pct, at: clock.now() });
-          return;
-        }
-        default:
-          sendJson(res, 404, { error: `no control endpoint ${route}` });
-      }
-    } catch (error) {
-      sendJson(res, 400, { error: error instanceof Error ? error.message : String(error) });
-    }
-  };
+/** The control endpoints: route → what they answer. */
+const CONTROL: Record<string, (sim: Sim, req: IncomingMessage) => Promise<unknown>> = {
+  'GET /__sim/state': async (sim) => stateOf(sim),
+  'POST /__sim/faults': async (sim, req) => {
+    sim.faults.inject(parseFaultSpec(await readJson(req)));
+    return { ok: true, faults: sim.faults.pending().map(serialiseFault) };
+  },
+  'DELETE /__sim/faults': async (sim) => {
+    sim.faults.clear();
+    return { ok: true, faults: [] };
+  },
+  'POST /__sim/ip-limit': async (sim, req) => {
+    sim.limiter.configure(ipLimitOptions(asRecord(await readJson(req))));
+    return { ok: true, traffic: sim.limiter.stats() };
+  },
+  'POST /__sim/clock': async (sim, req) => {
+    const body = asRecord(await readJson(req));
+    if (typeof body['set'] === 'number') sim.clock.set(body['set']);
+    else if (typeof body['advance'] === 'number') sim.clock.advance(body['advance']);
+    else throw new TypeError('body must be { "set": ms } or { "advance": ms }');
+    return { ok: true, now: sim.clock.now(), nowIso: new Date(sim.clock.now()).toISOString() };
+  },
+  'POST /__sim/shock': async (sim, req) => {
+    const body = asRecord(await readJson(req));
+    const symbol = body['symbol'];
+    const pct = body['pct'];
+    if (typeof symbol !== 'string' || typeof pct !== 'number') throw new TypeError('body must be { "symbol": "BTCUSDT", "pct": -8 }');
+    shockOf(sim)(symbol, pct);
+    return { ok: true, symbol, pct, at: sim.clock.now() };
+  },
+};
 
-  const state = (): Record<string, unknown> => {
-    const now = clock.now();
-    return {
-      now,
-      nowIso: new Date(now).toISOString(),
-      seed,
-      symbols: model.symbols(),
-      movers: model
-        .roles(now)
-        .filter((r) => r.slopePerDay !== 0)
-        .map((r) => ({ symbol: r.symbol, trendPctPerDay: Math.round(r.slopePerDay * 1000) / 10 })),
-      faults: faults.pending().map(serialiseFault),
-      shocks: model.shocks(),
-      requests: Object.fromEntries(counts),
-      traffic: limiter.stats(),
-    };
-  };
+async function handleControl(sim: Sim, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  const route = `${req.method ?? 'GET'} ${url.pathname}`;
+  const handler = CONTROL[route];
+  if (!handler) return sendJson(res, 404, { error: `no control endpoint ${route}` });
+  try {
+    sendJson(res, 200, await handler(sim, req));
+  } catch (error) {
+    sendJson(res, 400, { error: error instanceof Error ? error.message : String(error) });
+  }
+}
 
-  const server = createServer((req, res) => {
+function stateOf(sim: Sim): Record<string, unknown> {
+  const now = sim.clock.now();
+  return {
+    now,
+    nowIso: new Date(now).toISOString(),
+    seed: sim.seed,
+    symbols: sim.model.symbols(),
+    movers: sim.model
+      .roles(now)
+      .filter((r) => r.slopePerDay !== 0)
+      .map((r) => ({ symbol: r.symbol, trendPctPerDay: Math.round(r.slopePerDay * 1000) / 10 })),
+    faults: sim.faults.pending().map(serialiseFault),
+    shocks: sim.model.shocks(),
+    requests: Object.fromEntries(sim.counts),
+    traffic: sim.limiter.stats(),
+  };
+}
+
+/** Every request: control endpoints, then the IP limit, then an injected fault or the market. */
+function route(sim: Sim): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
     let url: URL;
     try {
       url = new URL(req.url ?? '/', 'http://sim.invalid');
     } catch {
-      send(res, 400, 'text/plain; charset=utf-8', 'bad request');
-      return;
+      return send(res, 400, 'text/plain; charset=utf-8', 'bad request');
     }
-    if (url.pathname.startsWith('/__sim/')) {
-      void handleControl(req, res, url);
-      return;
+    if (url.pathname.startsWith('/__sim/')) return void handleControl(sim, req, res, url);
+    sim.counts.set(url.pathname, (sim.counts.get(url.pathname) ?? 0) + 1);
+    if (!sim.limiter.admit()) {
+      sim.limiter.count('http403');
+      return send(res, 403, 'text/plain; charset=utf-8', ACCESS_TOO_FREQUENT);
     }
-    counts.set(url.pathname, (counts.get(url.pathname) ?? 0) + 1);
-    if (!limiter.admit()) {
-      limiter.count('http403');
-      send(res, 403, 'text/plain; charset=utf-8', ACCESS_TOO_FREQUENT);
-      return;
-    }
-    const fault = faults.take(url.pathname, url.searchParams);
-    if (fault !== undefined) applyFault(fault, req, res, url);
-    else serveMarket(req, res, url);
-  });
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
+    const fault = sim.faults.take(url.pathname, url.searchParams);
+    if (fault !== undefined) applyFault(sim, fault, req, res, url);
+    else serveMarket(sim, req, res, url);
+  };
+}
 
+/** Listen, and the base URL. */
+async function listen(server: Server, port: number, host: string): Promise<string> {
   await new Promise<void>((resolve, reject) => {
     const onError = (error: Error): void => reject(error);
     server.once('error', onError);
-    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => {
+    server.listen(port, host, () => {
       server.off('error', onError);
       resolve();
     });
   });
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('sim-exchange: no TCP address');
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `http://${host}:${address.port}`;
-  log(`sim-exchange listening on ${url} (seed ${seed})`);
+  const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${shown}:${address.port}`;
+}
+
+export async function startSimExchange(opts: SimExchangeOptions = {}): Promise<SimExchange> {
+  const seed = opts.seed ?? 42;
+  if (!Number.isSafeInteger(seed)) throw new RangeError('seed must be an integer');
+  const sim: Sim = {
+    seed,
+    model: new MarketModel(seed),
+    clock: createClock(opts.now),
+    faults: new FaultRegistry(),
+    limiter: new IpLimiter(opts.wallClock ?? Date.now),
+    counts: new Map(),
+    timers: new Set(),
+    closing: false,
+    log: opts.log ?? ((): void => undefined),
+  };
+  if (opts.ipLimit) sim.limiter.configure(opts.ipLimit === true ? {} : opts.ipLimit);
+  const sockets = new Set<Socket>();
+  const server = createServer(route(sim));
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  const url = await listen(server, opts.port ?? 0, opts.host ?? '127.0.0.1');
+  sim.log(`sim-exchange listening on ${url} (seed ${seed})`);
 
   let closed: Promise<void> | undefined;
   const close = (): Promise<void> => {
     if (closed !== undefined) return closed;
-    closing = true;
-    for (const timer of timers) clearTimeout(timer);
-    timers.clear();
+    sim.closing = true;
+    for (const timer of sim.timers) clearTimeout(timer);
+    sim.timers.clear();
     closed = new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeAllConnections();
@@ -332,19 +333,19 @@ export async function startSimExchange(opts: SimExchangeOptions = {}): Promise<S
   return {
     url,
     close,
-    clock,
-    faults,
-    shock,
-    symbols: () => model.symbols(),
+    clock: sim.clock,
+    faults: sim.faults,
+    shock: shockOf(sim),
+    symbols: () => sim.model.symbols(),
     requestCount: (pathPrefix?: string): number => {
       let n = 0;
-      for (const [path, count] of counts) if (pathPrefix === undefined || path.startsWith(pathPrefix)) n += count;
+      for (const [path, count] of sim.counts) if (pathPrefix === undefined || path.startsWith(pathPrefix)) n += count;
       return n;
     },
-    setIpLimit: (options) => limiter.configure(options),
-    traffic: () => limiter.stats(),
-    requestStamps: () => limiter.requestStamps(),
-    resetTraffic: () => limiter.resetTraffic(),
+    setIpLimit: (options) => sim.limiter.configure(options),
+    traffic: () => sim.limiter.stats(),
+    requestStamps: () => sim.limiter.requestStamps(),
+    resetTraffic: () => sim.limiter.resetTraffic(),
   };
 }
 
