@@ -42,71 +42,116 @@ function digest(s: string): Buffer {
   return createHash('sha256').update(s).digest();
 }
 
-export async function serveHttp(deps: Deps, options: HttpOptions): Promise<HttpHandle> {
-  if (!isLoopbackHost(options.host) && !options.token) {
-    throw new AppError('CONFIG', `Refusing to bind ${options.host} without CCTRADER_HTTP_TOKEN`, {
-      hint: 'set CCTRADER_HTTP_TOKEN (16+ characters) to serve beyond loopback, or bind 127.0.0.1',
-    });
+/** Host and Origin checks (DNS-rebinding protection) for a server bound at `host:port`. */
+class RequestGuard {
+  private readonly listed: string[];
+  private readonly origins: Set<string>;
+  port: number;
+
+  constructor(private readonly options: HttpOptions) {
+    this.port = options.port;
+    this.listed = (options.allowedHosts ?? []).map((h) => h.trim().toLowerCase()).filter(Boolean);
+    this.origins = new Set((options.allowedOrigins ?? []).map((o) => o.trim().toLowerCase().replace(/\/+$/, '')).filter(Boolean));
   }
-  const log = deps.log.child({ component: 'http' });
-  const maxBody = options.maxBodyBytes ?? 1_000_000;
-  const sessions = new Map<string, StreamableHTTPServerTransport>();
-  const expectedToken = options.token ? digest(options.token) : null;
-  let port = options.port;
 
-  // Host check (DNS-rebinding protection): loopback names and the bind address at our port, plus
-  // the configured hosts: `name` matches it on any port, `name:port` only on that port.
-  const listed = (options.allowedHosts ?? []).map((h) => h.trim().toLowerCase()).filter(Boolean);
-  const hostAllowed = (header: string): boolean => {
-    const own = new Set(
-      ['127.0.0.1', 'localhost', '[::1]', options.host.includes(':') ? `[${options.host}]` : options.host].map((h) => `${h}:${port}`.toLowerCase()),
-    );
-    if (own.has(header)) return true;
+  /** Loopback names and the bind address at our port, plus the configured hosts: `name` on any port, `name:port` only on that port. */
+  hostAllowed(header: string): boolean {
+    const bind = this.options.host.includes(':') ? `[${this.options.host}]` : this.options.host;
+    if (['127.0.0.1', 'localhost', '[::1]', bind].some((h) => `${h}:${this.port}`.toLowerCase() === header)) return true;
     const name = header.replace(/:\d+$/, '');
-    return listed.some((entry) => entry === header || (!/:\d+$/.test(entry) && entry === name));
-  };
-  const origins = new Set((options.allowedOrigins ?? []).map((o) => o.trim().toLowerCase().replace(/\/+$/, '')).filter(Boolean));
-  const originAllowed = (origin: string): boolean => {
+    return this.listed.some((entry) => entry === header || (!/:\d+$/.test(entry) && entry === name));
+  }
+
+  originAllowed(origin: string): boolean {
     const o = origin.toLowerCase().replace(/\/+$/, '');
-    if (origins.has(o)) return true;
+    if (this.origins.has(o)) return true;
     const hostPart = /^https?:\/\/(.+)$/.exec(o)?.[1];
-    return hostPart !== undefined && ['127.0.0.1', 'localhost', '[::1]'].some((h) => hostPart === `${h}:${port}`);
-  };
+    return hostPart !== undefined && ['127.0.0.1', 'localhost', '[::1]'].some((h) => hostPart === `${h}:${this.port}`);
+  }
+}
 
-  const reject = (res: ServerResponse, status: number, code: string, message: string, rpcCode = -32000): void => {
-    res.writeHead(status, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: rpcCode, message: `${code}: ${message}` }, id: null }));
-  };
+function reject(res: ServerResponse, status: number, code: string, message: string, rpcCode = -32000): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: rpcCode, message: `${code}: ${message}` }, id: null }));
+}
 
-  const readBody = (req: IncomingMessage): Promise<unknown> =>
-    new Promise((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      req.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > maxBody) {
-          reject(new AppError('INVALID_INPUT', 'Request body too large'));
-          req.destroy();
-          return;
-        }
-        chunks.push(chunk);
-      });
-      req.on('end', () => {
-        try {
-          resolve(chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : undefined);
-        } catch {
-          reject(new AppError('INVALID_INPUT', NOT_JSON));
-        }
-      });
-      req.on('error', reject);
+function readBody(req: IncomingMessage, maxBody: number): Promise<unknown> {
+  return new Promise((resolve, fail) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBody) {
+        fail(new AppError('INVALID_INPUT', 'Request body too large'));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
     });
+    req.on('end', () => {
+      try {
+        resolve(chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : undefined);
+      } catch {
+        fail(new AppError('INVALID_INPUT', NOT_JSON));
+      }
+    });
+    req.on('error', fail);
+  });
+}
 
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const host = (req.headers.host ?? '').toLowerCase();
-    if (!hostAllowed(host))
+/** The MCP endpoint proper: one Streamable HTTP transport (and server) per session. */
+class McpEndpoint {
+  readonly sessions = new Map<string, StreamableHTTPServerTransport>();
+
+  constructor(
+    private readonly deps: Deps,
+    private readonly maxBody: number,
+  ) {}
+
+  async post(req: IncomingMessage, res: ServerResponse, sessionId: string | undefined): Promise<void> {
+    let body: unknown;
+    try {
+      body = await readBody(req, this.maxBody);
+    } catch (error) {
+      if (error instanceof AppError && error.message === NOT_JSON) return reject(res, 400, 'PARSE_ERROR', 'the request body is not JSON', -32700);
+      return reject(res, 400, 'INVALID_INPUT', error instanceof AppError ? error.message : 'unreadable body');
+    }
+    const existing = sessionId === undefined ? undefined : this.sessions.get(sessionId);
+    if (existing) return existing.handleRequest(req, res, body);
+    if (sessionId !== undefined) return reject(res, 404, 'NOT_FOUND', 'unknown or expired session');
+    if (!isInitializeRequest(body)) return reject(res, 400, 'INVALID_INPUT', 'first request must be initialize');
+    const transport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      onsessioninitialized: (id) => void this.sessions.set(id, transport),
+    });
+    transport.onclose = () => {
+      if (transport.sessionId) this.sessions.delete(transport.sessionId);
+    };
+    await createMcpServer(this.deps).connect(transport);
+    return transport.handleRequest(req, res, body);
+  }
+
+  async getOrDelete(req: IncomingMessage, res: ServerResponse, sessionId: string | undefined): Promise<void> {
+    if (sessionId === undefined) return reject(res, 400, 'INVALID_INPUT', 'the Mcp-Session-Id header is required');
+    const existing = this.sessions.get(sessionId);
+    if (!existing) return reject(res, 404, 'NOT_FOUND', 'unknown or expired session');
+    return existing.handleRequest(req, res);
+  }
+
+  async close(): Promise<void> {
+    for (const t of this.sessions.values()) await t.close().catch(() => {});
+    this.sessions.clear();
+  }
+}
+
+/** Every request: Host, Origin and the bearer token first, then the endpoint by method. */
+function handler(guard: RequestGuard, expectedToken: Buffer | null, endpoint: McpEndpoint) {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (!guard.hostAllowed((req.headers.host ?? '').toLowerCase())) {
       return reject(res, 403, 'FORBIDDEN', 'Host header not allowed (CCTRADER_HTTP_ALLOWED_HOSTS lists the names served beyond loopback)');
+    }
     const origin = req.headers.origin;
-    if (origin !== undefined && !originAllowed(origin)) {
+    if (origin !== undefined && !guard.originAllowed(origin)) {
       return reject(res, 403, 'FORBIDDEN', 'Origin not allowed (CCTRADER_HTTP_ALLOWED_ORIGINS lists the browser origins allowed)');
     }
     if (expectedToken) {
@@ -117,44 +162,27 @@ export async function serveHttp(deps: Deps, options: HttpOptions): Promise<HttpH
         return reject(res, 401, 'AUTH', 'missing or wrong bearer token');
       }
     }
-    const path = (req.url ?? '/').split('?')[0];
-    if (path !== '/mcp') return reject(res, 404, 'NOT_FOUND', 'the MCP endpoint is /mcp');
-
-    const sessionId = req.headers['mcp-session-id'];
-    const existing = typeof sessionId === 'string' ? sessions.get(sessionId) : undefined;
-    if (req.method === 'POST') {
-      let body: unknown;
-      try {
-        body = await readBody(req);
-      } catch (error) {
-        if (error instanceof AppError && error.message === NOT_JSON) return reject(res, 400, 'PARSE_ERROR', 'the request body is not JSON', -32700);
-        return reject(res, 400, 'INVALID_INPUT', error instanceof AppError ? error.message : 'unreadable body');
-      }
-      if (existing) return existing.handleRequest(req, res, body);
-      if (sessionId !== undefined) return reject(res, 404, 'NOT_FOUND', 'unknown or expired session');
-      if (!isInitializeRequest(body)) return reject(res, 400, 'INVALID_INPUT', 'first request must be initialize');
-      const transport = new StreamableHTTPServerTransport({
-        sessionIdGenerator: () => randomUUID(),
-        onsessioninitialized: (id) => {
-          sessions.set(id, transport);
-        },
-      });
-      transport.onclose = () => {
-        if (transport.sessionId) sessions.delete(transport.sessionId);
-      };
-      const server = createMcpServer(deps);
-      await server.connect(transport);
-      return transport.handleRequest(req, res, body);
-    }
-    if (req.method === 'GET' || req.method === 'DELETE') {
-      if (sessionId === undefined) return reject(res, 400, 'INVALID_INPUT', 'the Mcp-Session-Id header is required');
-      if (!existing) return reject(res, 404, 'NOT_FOUND', 'unknown or expired session');
-      return existing.handleRequest(req, res);
-    }
+    if ((req.url ?? '/').split('?')[0] !== '/mcp') return reject(res, 404, 'NOT_FOUND', 'the MCP endpoint is /mcp');
+    const header = req.headers['mcp-session-id'];
+    const sessionId = typeof header === 'string' ? header : undefined;
+    if (req.method === 'POST') return endpoint.post(req, res, sessionId);
+    if (req.method === 'GET' || req.method === 'DELETE') return endpoint.getOrDelete(req, res, sessionId);
     res.setHeader('allow', 'GET, POST, DELETE');
     return reject(res, 405, 'INVALID_INPUT', 'method not allowed');
   };
+}
 
+export async function serveHttp(deps: Deps, options: HttpOptions): Promise<HttpHandle> {
+  if (!isLoopbackHost(options.host) && !options.token) {
+    throw new AppError('CONFIG', `Refusing to bind ${options.host} without CCTRADER_HTTP_TOKEN`, {
+      hint: 'set CCTRADER_HTTP_TOKEN (16+ characters) to serve beyond loopback, or bind 127.0.0.1',
+    });
+  }
+  const log = deps.log.child({ component: 'http' });
+  const expectedToken = options.token ? digest(options.token) : null;
+  const guard = new RequestGuard(options);
+  const endpoint = new McpEndpoint(deps, options.maxBodyBytes ?? 1_000_000);
+  const handle = handler(guard, expectedToken, endpoint);
   const server: HttpServer = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       log.error('http request failed', { error });
@@ -166,15 +194,14 @@ export async function serveHttp(deps: Deps, options: HttpOptions): Promise<HttpH
     server.once('error', rejectListen);
     server.listen(options.port, options.host, () => resolve());
   });
-  port = (server.address() as AddressInfo).port;
+  guard.port = (server.address() as AddressInfo).port;
   const shownHost = options.host.includes(':') ? `[${options.host}]` : options.host;
-  const url = `http://${shownHost}:${port}/mcp`;
+  const url = `http://${shownHost}:${guard.port}/mcp`;
   log.info('mcp server listening on http', { url, auth: expectedToken ? 'bearer' : 'none' });
   return {
     url,
     async close() {
-      for (const t of sessions.values()) await t.close().catch(() => {});
-      sessions.clear();
+      await endpoint.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await closed;
