@@ -15,15 +15,13 @@
  * - llmCost = the token ledger's spend in the period (desk-wide: it knows no portfolios) next to
  *   this realized P&L, and per signal / per executed trade of this portfolio (outcomes/cost.ts).
  */
-import { sql, type Kysely } from 'kysely';
-import type { DB } from '../db/schema.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { llmCostForPeriod, type LlmCostBlock } from '../outcomes/cost.js';
 import { evaluatePortfolio, staleWarnings } from '../trading/evaluate.js';
-import { loadSnapshot } from '../trading/ledger.js';
+import { loadSnapshot, type Snapshot } from '../trading/ledger.js';
 import { Dec, ZERO, fromUnits, pct, toDec, usd } from '../shared/money.js';
-import { DAY_MS, dayOf } from '../trading/rollup.js';
+import { balanceDays, DAY_MS, dayOf, pnlBefore, symbolTotals } from '../trading/rollup.js';
 import { DEFAULT_PORTFOLIO, requirePortfolio } from '../trading/portfolios.js';
 
 import { PERIODS, type Period } from './periods.js';
@@ -90,6 +88,76 @@ export interface PnlReportOptions {
   offline?: boolean;
 }
 
+type SymbolRow = Awaited<ReturnType<typeof symbolTotals>>[number];
+type SymbolEntry = { realized: Dec; unrealized: Dec; closed: number; wins: number; open: boolean };
+
+/** Per symbol (realized from the roll-up, unrealized from the open positions) and the totals of the closed round trips. */
+function aggregate(symbolRows: readonly SymbolRow[], positions: Snapshot['positions']) {
+  const symbols = new Map<string, SymbolEntry>();
+  const entry = (s: string): SymbolEntry => {
+    let e = symbols.get(s);
+    if (!e) symbols.set(s, (e = { realized: ZERO, unrealized: ZERO, closed: 0, wins: 0, open: false }));
+    return e;
+  };
+  const t = { realized: ZERO, fees: ZERO, funding: ZERO, grossWin: ZERO, grossLoss: ZERO, closed: 0, wins: 0, losses: 0 };
+  for (const r of symbolRows) {
+    const e = entry(r.symbol);
+    e.realized = fromUnits(r.pnl);
+    e.closed = Number(r.closed);
+    e.wins = Number(r.wins);
+    t.realized = t.realized.plus(e.realized);
+    t.fees = t.fees.plus(fromUnits(r.fees));
+    t.funding = t.funding.plus(fromUnits(r.funding));
+    t.grossWin = t.grossWin.plus(fromUnits(r.win));
+    t.grossLoss = t.grossLoss.plus(fromUnits(r.loss));
+    t.closed += e.closed;
+    t.wins += e.wins;
+    t.losses += Number(r.losses);
+  }
+  for (const p of positions) {
+    const e = entry(p.row.symbol);
+    e.unrealized = e.unrealized.plus(p.unrealized);
+    e.open = true;
+  }
+  return { symbols, totals: t };
+}
+
+/** Drawdown: within each day from the day's running peak, and across days from the running peak before it. */
+function drawdown(
+  balanceRows: ReadonlyArray<{ low: string; high: string; drawdown: string; drawdown_pct: number }>,
+  startBalance: Dec,
+): { usd: Dec; pct: number | null } {
+  let peak = startBalance;
+  let max = ZERO;
+  let maxPct = 0;
+  for (const day of balanceRows) {
+    const fromPeak = peak.minus(toDec(day.low));
+    max = Dec.max(max, toDec(day.drawdown), fromPeak);
+    maxPct = Math.max(maxPct, day.drawdown_pct, peak.gt(0) ? fromPeak.div(peak).times(100).toNumber() : 0);
+    peak = Dec.max(peak, toDec(day.high));
+  }
+  return { usd: max, pct: balanceRows.length ? Math.round(maxPct * 100) / 100 : null };
+}
+
+function bySymbol(symbols: Map<string, SymbolEntry>, minTrades: number): PnlReport['bySymbol'] {
+  const rows = [...symbols.entries()]
+    .map(([symbol, e]) => ({ symbol, e, total: e.realized.plus(e.unrealized), trades: e.closed + (e.open ? 1 : 0) }))
+    .filter((r) => r.trades >= minTrades)
+    .sort((a, b) => b.total.comparedTo(a.total) || a.symbol.localeCompare(b.symbol));
+  return {
+    items: rows.slice(0, MAX_REPORT_SYMBOLS).map((r) => ({
+      symbol: r.symbol,
+      totalPnl: usd(r.total),
+      realizedPnl: usd(r.e.realized),
+      unrealizedPnl: usd(r.e.unrealized),
+      trades: r.trades,
+      open: r.e.open,
+      winRate: r.e.closed ? Math.round((r.e.wins / r.e.closed) * 1000) / 10 : null,
+    })),
+    hasMore: rows.length > MAX_REPORT_SYMBOLS,
+  };
+}
+
 export async function getPnlReport(deps: Deps, options: PnlReportOptions = {}): Promise<PnlReport> {
   const period = options.period ?? 'all';
   const minTrades = options.minTrades ?? 1;
@@ -100,75 +168,16 @@ export async function getPnlReport(deps: Deps, options: PnlReportOptions = {}): 
   const days = PERIOD_DAYS[period];
   const fromDay = days === null ? null : dayOf(now) - (days - 1) * DAY_MS;
   const id = portfolio.id;
-
   const [symbolRows, balanceRows, before, snap] = await Promise.all([
     symbolTotals(deps.db, id, fromDay ?? 0),
-    deps.db
-      .selectFrom('paper_balance_daily')
-      .selectAll()
-      .where('portfolio_id', '=', id)
-      .where('day', '>=', fromDay ?? 0)
-      .orderBy('day')
-      .execute(),
-    fromDay === null ? Promise.resolve(ZERO) : sumBefore(deps.db, id, fromDay),
+    balanceDays(deps.db, id, fromDay ?? 0),
+    fromDay === null ? Promise.resolve(ZERO) : pnlBefore(deps.db, id, fromDay),
     loadSnapshot(deps.db, id, evaluation?.marks ?? new Map(), new Set(evaluation?.stale.map((s) => s.positionId))),
   ]);
   const startBalance = toDec(portfolio.starting_balance).plus(before);
-
-  // Per symbol: realized from the roll-up, unrealized from the open positions.
-  const symbols = new Map<string, { realized: Dec; unrealized: Dec; closed: number; wins: number; open: boolean }>();
-  const entry = (s: string) => {
-    let e = symbols.get(s);
-    if (!e) symbols.set(s, (e = { realized: ZERO, unrealized: ZERO, closed: 0, wins: 0, open: false }));
-    return e;
-  };
-  let realized = ZERO;
-  let fees = ZERO;
-  let funding = ZERO;
-  let grossWin = ZERO;
-  let grossLoss = ZERO;
-  let closed = 0;
-  let wins = 0;
-  let losses = 0;
-  for (const r of symbolRows) {
-    const e = entry(r.symbol);
-    e.realized = fromUnits(r.pnl);
-    e.closed = Number(r.closed);
-    e.wins = Number(r.wins);
-    realized = realized.plus(e.realized);
-    fees = fees.plus(fromUnits(r.fees));
-    funding = funding.plus(fromUnits(r.funding));
-    grossWin = grossWin.plus(fromUnits(r.win));
-    grossLoss = grossLoss.plus(fromUnits(r.loss));
-    closed += e.closed;
-    wins += e.wins;
-    losses += Number(r.losses);
-  }
-  for (const p of snap.positions) {
-    const e = entry(p.row.symbol);
-    e.unrealized = e.unrealized.plus(p.unrealized);
-    e.open = true;
-  }
-  const rows = [...symbols.entries()]
-    .map(([symbol, e]) => ({ symbol, e, total: e.realized.plus(e.unrealized), trades: e.closed + (e.open ? 1 : 0) }))
-    .filter((r) => r.trades >= minTrades)
-    .sort((a, b) => b.total.comparedTo(a.total) || a.symbol.localeCompare(b.symbol));
-
-  // Drawdown: within each day from the day's running peak, and across days from the running peak before it.
-  let peak = startBalance;
-  let maxDrawdown = ZERO;
-  let maxDrawdownPct = 0;
-  for (const day of balanceRows) {
-    const low = toDec(day.low);
-    const fromPeak = peak.minus(low);
-    maxDrawdown = Dec.max(maxDrawdown, toDec(day.drawdown), fromPeak);
-    maxDrawdownPct = Math.max(maxDrawdownPct, day.drawdown_pct, peak.gt(0) ? fromPeak.div(peak).times(100).toNumber() : 0);
-    peak = Dec.max(peak, toDec(day.high));
-  }
-
-  const total = realized.plus(snap.unrealized);
-  const llmCost = await llmCostForPeriod(deps.db, { from: fromDay, portfolioId: id, realizedPnl: realized, closedTrades: closed });
-  const firstDay = fromDay ?? balanceRows[0]?.day ?? dayOf(now);
+  const { symbols, totals: t } = aggregate(symbolRows, snap.positions);
+  const dd = drawdown(balanceRows, startBalance);
+  const total = t.realized.plus(snap.unrealized);
   return {
     portfolio: portfolio.name,
     period,
@@ -179,32 +188,21 @@ export async function getPnlReport(deps: Deps, options: PnlReportOptions = {}): 
     equity: usd(snap.equity),
     totalPnl: usd(total),
     totalPnlPct: pct(total, startBalance),
-    realizedPnl: usd(realized),
+    realizedPnl: usd(t.realized),
     unrealizedPnl: usd(snap.unrealized),
-    feesPaid: usd(fees),
-    fundingPaid: usd(funding.neg()),
-    trades: closed,
-    wins,
-    losses,
-    winRate: closed ? Math.round((wins / closed) * 1000) / 10 : null,
-    profitFactor: grossLoss.isZero() ? null : grossWin.div(grossLoss.abs()).toDecimalPlaces(2).toNumber(),
-    expectancy: closed ? usd(grossWin.plus(grossLoss).div(closed)) : null,
-    maxDrawdown: usd(maxDrawdown),
-    maxDrawdownPct: balanceRows.length ? Math.round(maxDrawdownPct * 100) / 100 : null,
-    bySymbol: {
-      items: rows.slice(0, MAX_REPORT_SYMBOLS).map((r) => ({
-        symbol: r.symbol,
-        totalPnl: usd(r.total),
-        realizedPnl: usd(r.e.realized),
-        unrealizedPnl: usd(r.e.unrealized),
-        trades: r.trades,
-        open: r.e.open,
-        winRate: r.e.closed ? Math.round((r.e.wins / r.e.closed) * 1000) / 10 : null,
-      })),
-      hasMore: rows.length > MAX_REPORT_SYMBOLS,
-    },
-    equityCurve: curve(firstDay, now, startBalance, balanceRows, snap.equity),
-    llmCost,
+    feesPaid: usd(t.fees),
+    fundingPaid: usd(t.funding.neg()),
+    trades: t.closed,
+    wins: t.wins,
+    losses: t.losses,
+    winRate: t.closed ? Math.round((t.wins / t.closed) * 1000) / 10 : null,
+    profitFactor: t.grossLoss.isZero() ? null : t.grossWin.div(t.grossLoss.abs()).toDecimalPlaces(2).toNumber(),
+    expectancy: t.closed ? usd(t.grossWin.plus(t.grossLoss).div(t.closed)) : null,
+    maxDrawdown: usd(dd.usd),
+    maxDrawdownPct: dd.pct,
+    bySymbol: bySymbol(symbols, minTrades),
+    equityCurve: curve(fromDay ?? balanceRows[0]?.day ?? dayOf(now), now, startBalance, balanceRows, snap.equity),
+    llmCost: await llmCostForPeriod(deps.db, { from: fromDay, portfolioId: id, realizedPnl: t.realized, closedTrades: t.closed }),
     ...(evaluation?.stale.length ? { warnings: staleWarnings(evaluation.stale) } : {}),
   };
 }
@@ -223,34 +221,4 @@ function curve(firstDay: number, now: number, start: Dec, days: Array<{ day: num
   }
   out.push({ t: new Date(now).toISOString(), equity: usd(equity) });
   return out;
-}
-
-async function symbolTotals(db: Kysely<DB>, portfolioId: number, fromDay: number) {
-  return db
-    .selectFrom('paper_pnl_daily')
-    .select([
-      'symbol',
-      sql<string>`cast(sum(pnl_units) as text)`.as('pnl'),
-      sql<string>`cast(sum(fee_units) as text)`.as('fees'),
-      sql<string>`cast(sum(funding_units) as text)`.as('funding'),
-      sql<number>`sum(closed)`.as('closed'),
-      sql<number>`sum(wins)`.as('wins'),
-      sql<number>`sum(losses)`.as('losses'),
-      sql<string>`cast(sum(win_units) as text)`.as('win'),
-      sql<string>`cast(sum(loss_units) as text)`.as('loss'),
-    ])
-    .where('portfolio_id', '=', portfolioId)
-    .where('day', '>=', fromDay)
-    .groupBy('symbol')
-    .execute();
-}
-
-async function sumBefore(db: Kysely<DB>, portfolioId: number, fromDay: number): Promise<Dec> {
-  const row = await db
-    .selectFrom('paper_pnl_daily')
-    .select(sql<string | null>`cast(sum(pnl_units) as text)`.as('units'))
-    .where('portfolio_id', '=', portfolioId)
-    .where('day', '<', fromDay)
-    .executeTakeFirst();
-  return fromUnits(row?.units);
 }

@@ -12,7 +12,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
-import { Dec, ZERO, money, str, toDec, units } from '../shared/money.js';
+import { Dec, ZERO, fromUnits, money, str, toDec, units } from '../shared/money.js';
 
 export const DAY_MS = 86_400_000;
 
@@ -204,4 +204,41 @@ export async function rebuildRollups(tx: Kysely<DB>, portfolioId: number): Promi
       .insertInto('paper_balance_daily')
       .values(rows.slice(i, i + 500))
       .execute();
+}
+
+/** Per symbol since `fromDay`: net P&L, fees, funding, closed round trips, wins and losses (exact sums of 1e-8 units). */
+export async function symbolTotals(db: Kysely<DB>, portfolioId: number, fromDay: number) {
+  return db
+    .selectFrom('paper_pnl_daily')
+    .select([
+      'symbol',
+      sql<string>`cast(sum(pnl_units) as text)`.as('pnl'),
+      sql<string>`cast(sum(fee_units) as text)`.as('fees'),
+      sql<string>`cast(sum(funding_units) as text)`.as('funding'),
+      sql<number>`sum(closed)`.as('closed'),
+      sql<number>`sum(wins)`.as('wins'),
+      sql<number>`sum(losses)`.as('losses'),
+      sql<string>`cast(sum(win_units) as text)`.as('win'),
+      sql<string>`cast(sum(loss_units) as text)`.as('loss'),
+    ])
+    .where('portfolio_id', '=', portfolioId)
+    .where('day', '>=', fromDay)
+    .groupBy('symbol')
+    .execute();
+}
+
+/** Σ trade P&L booked before `fromDay`. */
+export async function pnlBefore(db: Kysely<DB>, portfolioId: number, fromDay: number): Promise<Dec> {
+  const row = await db
+    .selectFrom('paper_pnl_daily')
+    .select(sql<string | null>`cast(sum(pnl_units) as text)`.as('units'))
+    .where('portfolio_id', '=', portfolioId)
+    .where('day', '<', fromDay)
+    .executeTakeFirst();
+  return fromUnits(row?.units);
+}
+
+/** The daily balance rows (open, high, low, close, drawdown) from `fromDay` on. */
+export async function balanceDays(db: Kysely<DB>, portfolioId: number, fromDay: number) {
+  return db.selectFrom('paper_balance_daily').selectAll().where('portfolio_id', '=', portfolioId).where('day', '>=', fromDay).orderBy('day').execute();
 }
