@@ -124,12 +124,8 @@ export function costSummary(spent: Dec, realized: Dec, closedTrades: number): st
   return `${head} and lost ${usdText(realized.abs())} trading (${net})`;
 }
 
-export async function costReport(
-  db: Kysely<DB>,
-  filter: { since: number | null; analyst: AnalystFilter | null },
-  signals: readonly ScoredSignal[],
-): Promise<CostReport> {
-  const since = filter.since ?? 0;
+/** The spend of the window: the ledger by provider, day and symbol, and what the scanner attributed to each analyst. */
+async function spendOf(db: Kysely<DB>, since: number) {
   const [ledgerRows, movers] = await Promise.all([
     db.selectFrom('token_usage').select(['provider', 'symbol', 'cost_usd', 'created_at']).where('created_at', '>=', since).execute(),
     db
@@ -139,7 +135,6 @@ export async function costReport(
       .where('started_at', '>=', since)
       .execute(),
   ]);
-
   const book = new SpendBook();
   const byProvider = new Map<string, Dec>();
   // Perplexity rows by coin, to attribute the ones recorded while a scanner analysis of that coin ran.
@@ -165,8 +160,11 @@ export async function costReport(
     book.addAttributed(m.analyst, ['total', `day:${dayKey(m.started_at ?? since)}`, `sym:${sym}`], cost);
     analysesBy.set(m.analyst, (analysesBy.get(m.analyst) ?? 0) + 1);
   }
+  return { book, byProvider, analysesBy };
+}
 
-  // Signals, executions and realized P&L of the window's signals, by analyst, day and symbol.
+/** Signals, executions and realized P&L of the window's signals, by analyst, day and symbol. */
+function tallySignals(signals: readonly ScoredSignal[]): { tallies: Map<string, Tally>; manualSignals: number } {
   const tallies = new Map<string, Tally>();
   const tally = (key: string): Tally => {
     let t = tallies.get(key);
@@ -176,8 +174,7 @@ export async function costReport(
   let manualSignals = 0;
   for (const s of signals) {
     const sym = symbolKey(s.symbol);
-    const keys = ['total', `an:${s.analyst}`, `day:${dayKey(s.createdAt)}`, `sym:${sym}`];
-    for (const k of keys) {
+    for (const k of ['total', `an:${s.analyst}`, `day:${dayKey(s.createdAt)}`, `sym:${sym}`]) {
       const t = tally(k);
       t.signals++;
       if (s.status === 'executed') t.executed++;
@@ -192,42 +189,54 @@ export async function costReport(
       }
     }
   }
+  return { tallies, manualSignals };
+}
 
-  const a = filter.analyst;
-  const total = tallies.get('total') ?? newTally();
-  const spent = book.spend('total', a);
-  const scannerAnalyses = a === null ? [...analysesBy.values()].reduce((x, y) => x + y, 0) : a === 'manual' ? 0 : (analysesBy.get(a) ?? 0);
-  const analyses = scannerAnalyses + (a === null || a === 'manual' ? manualSignals : 0);
-  const line = (t: Tally, spend: Dec): CostLine => ({ spentUsd: spendUsd(spend), signals: t.signals, executed: t.executed, realizedPnl: usd(t.realized) });
+const line = (t: Tally, spend: Dec): CostLine => ({ spentUsd: spendUsd(spend), signals: t.signals, executed: t.executed, realizedPnl: usd(t.realized) });
 
+/** The rows of the cost tables: by analyst, by symbol, by day. */
+function costTables(spend: Awaited<ReturnType<typeof spendOf>>, t: ReturnType<typeof tallySignals>, signals: readonly ScoredSignal[], a: AnalystFilter | null) {
+  const { book, analysesBy } = spend;
   const analysts = new Set<string>([...analysesBy.keys(), ...signals.map((s) => s.analyst)]);
   if (a === null && book.spend('total', 'manual').gt(0)) analysts.add('manual');
   const byAnalyst = [...analysts]
     .filter((name) => a === null || name === a)
     .sort()
     .map((name) => {
-      const t = tallies.get(`an:${name}`) ?? newTally();
-      const spend = book.spend('total', name as AnalystFilter);
-      const count = name === 'manual' ? manualSignals : (analysesBy.get(name) ?? 0);
-      return { analyst: name, ...line(t, spend), analyses: count, perSignal: per(spend, t.signals) };
+      const tally = t.tallies.get(`an:${name}`) ?? newTally();
+      const spent = book.spend('total', name as AnalystFilter);
+      const count = name === 'manual' ? t.manualSignals : (analysesBy.get(name) ?? 0);
+      return { analyst: name, ...line(tally, spent), analyses: count, perSignal: per(spent, tally.signals) };
     });
-
-  const symbolKeys = new Set([...book.keys('sym:'), ...[...tallies.keys()].filter((k) => k.startsWith('sym:'))]);
+  const symbolKeys = new Set([...book.keys('sym:'), ...[...t.tallies.keys()].filter((k) => k.startsWith('sym:'))]);
   const symbols = [...symbolKeys]
-    .map((k) => ({ symbol: k.slice(4), ...line(tallies.get(k) ?? newTally(), book.spend(k, a)) }))
+    .map((k) => ({ symbol: k.slice(4), ...line(t.tallies.get(k) ?? newTally(), book.spend(k, a)) }))
     .filter((r) => r.spentUsd > 0 || r.signals > 0)
     .sort((x, y) => y.spentUsd - x.spentUsd || y.signals - x.signals || x.symbol.localeCompare(y.symbol));
-
-  const dayKeys = new Set([...book.keys('day:'), ...[...tallies.keys()].filter((k) => k.startsWith('day:'))]);
-  const days = [...dayKeys]
+  const dayKeys = new Set([...book.keys('day:'), ...[...t.tallies.keys()].filter((k) => k.startsWith('day:'))]);
+  const byDay = [...dayKeys]
     .sort()
     .reverse()
     .slice(0, MAX_COST_DAYS)
-    .map((k) => ({ day: k.slice(4), ...line(tallies.get(k) ?? newTally(), book.spend(k, a)) }));
+    .map((k) => ({ day: k.slice(4), ...line(t.tallies.get(k) ?? newTally(), book.spend(k, a)) }));
+  return { byAnalyst, bySymbol: { items: symbols.slice(0, MAX_COST_SYMBOLS), hasMore: symbols.length > MAX_COST_SYMBOLS }, byDay };
+}
 
+export async function costReport(
+  db: Kysely<DB>,
+  filter: { since: number | null; analyst: AnalystFilter | null },
+  signals: readonly ScoredSignal[],
+): Promise<CostReport> {
+  const spend = await spendOf(db, filter.since ?? 0);
+  const t = tallySignals(signals);
+  const a = filter.analyst;
+  const total = t.tallies.get('total') ?? newTally();
+  const spent = spend.book.spend('total', a);
+  const scannerAnalyses = a === null ? [...spend.analysesBy.values()].reduce((x, y) => x + y, 0) : a === 'manual' ? 0 : (spend.analysesBy.get(a) ?? 0);
+  const analyses = scannerAnalyses + (a === null || a === 'manual' ? t.manualSignals : 0);
   return {
     spentUsd: spendUsd(spent),
-    byProvider: Object.fromEntries([...byProvider.entries()].sort().map(([k, v]) => [k, spendUsd(v)])),
+    byProvider: Object.fromEntries([...spend.byProvider.entries()].sort().map(([k, v]) => [k, spendUsd(v)])),
     analyses,
     signals: total.signals,
     executed: total.executed,
@@ -238,9 +247,7 @@ export async function costReport(
     perSignal: per(spent, total.signals),
     perExecutedTrade: per(spent, total.executed),
     summary: costSummary(spent, total.realized, total.closed),
-    byAnalyst,
-    bySymbol: { items: symbols.slice(0, MAX_COST_SYMBOLS), hasMore: symbols.length > MAX_COST_SYMBOLS },
-    byDay: days,
+    ...costTables(spend, t, signals, a),
   };
 }
 
