@@ -20,6 +20,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
+import { signalStatuses } from '../signals/store.js';
 import { Dec, ZERO, toDec, usd } from '../shared/money.js';
 import { symbolKey, type AnalystFilter, type ScoredSignal } from './signals.js';
 
@@ -273,7 +274,7 @@ export async function llmCostForPeriod(
   const from = options.from ?? 0;
   const [ledger, signals] = await Promise.all([
     db.selectFrom('token_usage').select(['provider', 'cost_usd']).where('created_at', '>=', from).execute(),
-    db.selectFrom('movers_signals').select(['status']).where('portfolio_id', '=', options.portfolioId).where('created_at', '>=', from).execute(),
+    signalStatuses(db, options.portfolioId, from),
   ]);
   let spent = ZERO;
   const byProvider = new Map<string, Dec>();

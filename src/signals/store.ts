@@ -72,3 +72,8 @@ export async function recentRejections(
     .limit(limit)
     .execute();
 }
+
+/** The status of each signal of a portfolio made since `from`. */
+export async function signalStatuses(db: Kysely<DB>, portfolioId: number, from: number): Promise<Array<Pick<SignalRow, 'status'>>> {
+  return db.selectFrom('movers_signals').select(['status']).where('portfolio_id', '=', portfolioId).where('created_at', '>=', from).execute();
+}
