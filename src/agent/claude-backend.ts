@@ -253,93 +253,22 @@ export class ClaudeAgentBackend implements AgentBackend {
     if (resume !== (request.session.mode === 'resume')) {
       log.info(resume ? 'session already has a transcript: resuming it' : 'session transcript not found: starting it fresh');
     }
-
-    const toolCalls: AgentToolCall[] = [];
-    const byToolId = new Map<string, AgentToolCall>();
-    const messageUsage: AgentMessageUsage[] = [];
-    const seenMessages = new Set<string>();
-    let lastText = '';
-    let lastAssistantError: string | undefined;
-    let result: SDKResultMessage | undefined;
-    let sessionId = requested;
-    let thrown: unknown;
+    const transcript = new RunTranscript(requested, request.model);
     const stderrTail: string[] = [];
-
     const abort = new AbortController();
     const onAbort = () => abort.abort();
     if (request.signal?.aborted) abort.abort();
     request.signal?.addEventListener('abort', onAbort, { once: true });
-
     let server: InProcessMcpServer | undefined;
+    let thrown: unknown;
     try {
       await mkdir(this.options.cwd, { recursive: true });
       await mkdir(this.options.configDir, { recursive: true });
       const sdk = await this.loadSdk();
       const tools = request.tools ?? this.options.defaultTools;
       server = this.options.createMcpServer({ ...(tools ? { tools } : {}), ...(request.binding ? { binding: request.binding } : {}) });
-      const mcp = {
-        type: 'sdk',
-        name: SERVER_NAME,
-        // The SDK calls only instance.connect(transport); its type names the high-level McpServer.
-        instance: server as unknown as Extract<McpServerConfig, { type: 'sdk' }>['instance'],
-        ...(this.options.toolTimeoutMs ? { timeout: this.options.toolTimeoutMs } : {}),
-      } satisfies McpServerConfig;
-      const options: Options = {
-        model: request.model,
-        systemPrompt: request.systemPrompt,
-        maxTurns: request.maxTurns,
-        maxBudgetUsd: request.maxBudgetUsd,
-        settingSources: [],
-        strictMcpConfig: true,
-        tools: [],
-        permissionMode: 'dontAsk',
-        allowedTools: tools ? tools.map((t) => TOOL_PREFIX + t) : [`mcp__${SERVER_NAME}`],
-        mcpServers: { [SERVER_NAME]: mcp },
-        cwd: this.options.cwd,
-        env: agentChildEnv(this.options),
-        abortController: abort,
-        persistSession: true,
-        ...(resume ? { resume: requested } : { sessionId: requested }),
-        ...(this.options.pathToClaudeCodeExecutable ? { pathToClaudeCodeExecutable: this.options.pathToClaudeCodeExecutable } : {}),
-        stderr: (data: string) => {
-          stderrTail.push(data.slice(0, 500));
-          if (stderrTail.length > 20) stderrTail.shift();
-        },
-      };
-      const stream = sdk.query({ prompt: request.prompt, options });
-      for await (const message of stream as AsyncIterable<SDKMessage>) {
-        if (message.type === 'system' && message.subtype === 'init') {
-          sessionId = message.session_id;
-        } else if (message.type === 'assistant') {
-          const view = message as unknown as AssistantView;
-          const m = view.message;
-          if (view.error) lastAssistantError = view.error;
-          if (!m || m.model === '<synthetic>') continue;
-          if (m.id && !seenMessages.has(m.id)) {
-            seenMessages.add(m.id);
-            messageUsage.push({ messageId: m.id, model: String(m.model ?? request.model), ...tokenUsage(m.usage) });
-          }
-          for (const block of blocks(m.content)) {
-            if (block.type === 'text' && typeof block.text === 'string') lastText = block.text;
-            if (block.type === 'tool_use' && typeof block.id === 'string' && !byToolId.has(block.id)) {
-              const call: AgentToolCall = { id: block.id, name: String(block.name), input: block.input, isError: null, resultText: null };
-              byToolId.set(block.id, call);
-              toolCalls.push(call);
-            }
-          }
-        } else if (message.type === 'user') {
-          for (const block of blocks(message.message.content)) {
-            if (block.type !== 'tool_result' || typeof block.tool_use_id !== 'string') continue;
-            const call = byToolId.get(block.tool_use_id);
-            if (!call) continue;
-            call.isError = block.is_error === true;
-            call.resultText = toolResultText(block.content).slice(0, RESULT_TEXT_MAX);
-          }
-        } else if (message.type === 'result') {
-          result = message;
-          sessionId = message.session_id;
-        }
-      }
+      const options = this.sdkOptions(request, { tools, server, abort, resume, requested, stderrTail });
+      for await (const message of sdk.query({ prompt: request.prompt, options }) as AsyncIterable<SDKMessage>) transcript.take(message);
     } catch (error) {
       // After an error result the iterator throws; the result message is the truth then.
       thrown = error;
@@ -347,61 +276,166 @@ export class ClaudeAgentBackend implements AgentBackend {
       request.signal?.removeEventListener('abort', onAbort);
       await server?.close().catch(() => undefined);
     }
-
     const durationMs = Math.round(performance.now() - started);
-    const base = { sessionId, resumed: resume, toolCalls, messageUsage, durationMs };
-
-    if (!result) {
-      const aborted = abort.signal.aborted;
-      const classified: Classified = aborted ? { code: 'ABORTED', message: 'The analysis was stopped before it finished' } : classifyThrown(thrown);
-      log.warn('agent run ended without a result', { code: classified.code, error: thrown, stderr: stderrTail.join('').slice(-2000) });
-      return {
-        ...base,
-        isError: true,
-        errorCode: classified.code,
-        errorMessage: classified.message,
-        text: lastText,
-        numTurns: messageUsage.length,
-        usage: sumUsage(messageUsage),
-        modelUsage: {},
-        totalCostUsd: 0,
-        runCostUsd: null,
-        usageExact: false,
-      };
-    }
-
-    const view = result as unknown as ResultView;
-    const since = view.model_usage_since_last_result;
-    const runCostUsd = since ? Object.values(modelUsage(since)).reduce((s, u) => s + u.costUsd, 0) : resume ? null : result.total_cost_usd;
     const aborted = abort.signal.aborted;
-    const failed = result.is_error || aborted;
-    const classified = aborted
-      ? { code: 'ABORTED' as const, message: 'The analysis was stopped before it finished' }
-      : result.is_error
-        ? classifyResult(result, lastAssistantError, request)
-        : null;
-    if (classified)
-      log.warn('agent run failed', {
-        code: classified.code,
-        subtype: result.subtype,
-        status: view.api_error_status ?? null,
-        terminal: view.terminal_reason ?? null,
-      });
-    else log.debug('agent run done', { turns: result.num_turns, tools: toolCalls.length, costUsd: runCostUsd, ms: durationMs });
+    if (!transcript.result) return runWithoutResult(transcript, { resume, durationMs, aborted, thrown, log, stderr: stderrTail.join('') });
+    return runWithResult(transcript, transcript.result, { resume, durationMs, aborted, request, log });
+  }
+
+  /** An unattended, deterministic run: no settings, no built-in tools, only ours allowed, caps, a private config dir. */
+  private sdkOptions(
+    request: AgentRunRequest,
+    run: { tools: readonly string[] | undefined; server: InProcessMcpServer; abort: AbortController; resume: boolean; requested: string; stderrTail: string[] },
+  ): Options {
+    const mcp = {
+      type: 'sdk',
+      name: SERVER_NAME,
+      // The SDK calls only instance.connect(transport); its type names the high-level McpServer.
+      instance: run.server as unknown as Extract<McpServerConfig, { type: 'sdk' }>['instance'],
+      ...(this.options.toolTimeoutMs ? { timeout: this.options.toolTimeoutMs } : {}),
+    } satisfies McpServerConfig;
     return {
-      ...base,
-      isError: failed,
-      errorCode: classified?.code ?? null,
-      errorMessage: classified?.message ?? null,
-      text: result.subtype === 'success' && !result.is_error ? result.result : lastText,
-      numTurns: result.num_turns,
-      usage: tokenUsage(result.usage as unknown as Record<string, unknown>),
-      modelUsage: modelUsage(result.modelUsage as unknown as Record<string, Record<string, unknown>>),
-      totalCostUsd: result.total_cost_usd,
-      runCostUsd,
-      usageExact: true,
+      model: request.model,
+      systemPrompt: request.systemPrompt,
+      maxTurns: request.maxTurns,
+      maxBudgetUsd: request.maxBudgetUsd,
+      settingSources: [],
+      strictMcpConfig: true,
+      tools: [],
+      permissionMode: 'dontAsk',
+      allowedTools: run.tools ? run.tools.map((t) => TOOL_PREFIX + t) : [`mcp__${SERVER_NAME}`],
+      mcpServers: { [SERVER_NAME]: mcp },
+      cwd: this.options.cwd,
+      env: agentChildEnv(this.options),
+      abortController: run.abort,
+      persistSession: true,
+      ...(run.resume ? { resume: run.requested } : { sessionId: run.requested }),
+      ...(this.options.pathToClaudeCodeExecutable ? { pathToClaudeCodeExecutable: this.options.pathToClaudeCodeExecutable } : {}),
+      stderr: (data: string) => {
+        run.stderrTail.push(data.slice(0, 500));
+        if (run.stderrTail.length > 20) run.stderrTail.shift();
+      },
     };
   }
+}
+
+/** What a run's message stream said: tool calls and their answers, per-message usage, the last text, the result. */
+class RunTranscript {
+  readonly toolCalls: AgentToolCall[] = [];
+  readonly messageUsage: AgentMessageUsage[] = [];
+  private readonly byToolId = new Map<string, AgentToolCall>();
+  private readonly seenMessages = new Set<string>();
+  lastText = '';
+  lastAssistantError: string | undefined;
+  result: SDKResultMessage | undefined;
+
+  constructor(
+    public sessionId: string,
+    private readonly model: string,
+  ) {}
+
+  take(message: SDKMessage): void {
+    if (message.type === 'system' && message.subtype === 'init') this.sessionId = message.session_id;
+    else if (message.type === 'assistant') this.assistant(message as unknown as AssistantView);
+    else if (message.type === 'user') this.toolResults(message.message.content);
+    else if (message.type === 'result') {
+      this.result = message;
+      this.sessionId = message.session_id;
+    }
+  }
+
+  private assistant(view: AssistantView): void {
+    const m = view.message;
+    if (view.error) this.lastAssistantError = view.error;
+    if (!m || m.model === '<synthetic>') return;
+    if (m.id && !this.seenMessages.has(m.id)) {
+      this.seenMessages.add(m.id);
+      this.messageUsage.push({ messageId: m.id, model: String(m.model ?? this.model), ...tokenUsage(m.usage) });
+    }
+    for (const block of blocks(m.content)) {
+      if (block.type === 'text' && typeof block.text === 'string') this.lastText = block.text;
+      if (block.type === 'tool_use' && typeof block.id === 'string' && !this.byToolId.has(block.id)) {
+        const call: AgentToolCall = { id: block.id, name: String(block.name), input: block.input, isError: null, resultText: null };
+        this.byToolId.set(block.id, call);
+        this.toolCalls.push(call);
+      }
+    }
+  }
+
+  private toolResults(content: unknown): void {
+    for (const block of blocks(content)) {
+      if (block.type !== 'tool_result' || typeof block.tool_use_id !== 'string') continue;
+      const call = this.byToolId.get(block.tool_use_id);
+      if (!call) continue;
+      call.isError = block.is_error === true;
+      call.resultText = toolResultText(block.content).slice(0, RESULT_TEXT_MAX);
+    }
+  }
+}
+
+const STOPPED = { code: 'ABORTED' as const, message: 'The analysis was stopped before it finished' };
+
+/** A run that ended without a result message (stopped, or the program could not run): usage is what the messages said. */
+function runWithoutResult(
+  t: RunTranscript,
+  r: { resume: boolean; durationMs: number; aborted: boolean; thrown: unknown; log: Logger; stderr: string },
+): AgentRunResult {
+  const classified: Classified = r.aborted ? STOPPED : classifyThrown(r.thrown);
+  r.log.warn('agent run ended without a result', { code: classified.code, error: r.thrown, stderr: r.stderr.slice(-2000) });
+  return {
+    sessionId: t.sessionId,
+    resumed: r.resume,
+    toolCalls: t.toolCalls,
+    messageUsage: t.messageUsage,
+    durationMs: r.durationMs,
+    isError: true,
+    errorCode: classified.code,
+    errorMessage: classified.message,
+    text: t.lastText,
+    numTurns: t.messageUsage.length,
+    usage: sumUsage(t.messageUsage),
+    modelUsage: {},
+    totalCostUsd: 0,
+    runCostUsd: null,
+    usageExact: false,
+  };
+}
+
+/** A run with its result message: the exact usage and cost, and our code for a failure. */
+function runWithResult(
+  t: RunTranscript,
+  result: SDKResultMessage,
+  r: { resume: boolean; durationMs: number; aborted: boolean; request: AgentRunRequest; log: Logger },
+): AgentRunResult {
+  const view = result as unknown as ResultView;
+  const since = view.model_usage_since_last_result;
+  const runCostUsd = since ? Object.values(modelUsage(since)).reduce((s, u) => s + u.costUsd, 0) : r.resume ? null : result.total_cost_usd;
+  const classified = r.aborted ? STOPPED : result.is_error ? classifyResult(result, t.lastAssistantError, r.request) : null;
+  if (classified) {
+    r.log.warn('agent run failed', {
+      code: classified.code,
+      subtype: result.subtype,
+      status: view.api_error_status ?? null,
+      terminal: view.terminal_reason ?? null,
+    });
+  } else r.log.debug('agent run done', { turns: result.num_turns, tools: t.toolCalls.length, costUsd: runCostUsd, ms: r.durationMs });
+  return {
+    sessionId: t.sessionId,
+    resumed: r.resume,
+    toolCalls: t.toolCalls,
+    messageUsage: t.messageUsage,
+    durationMs: r.durationMs,
+    isError: result.is_error || r.aborted,
+    errorCode: classified?.code ?? null,
+    errorMessage: classified?.message ?? null,
+    text: result.subtype === 'success' && !result.is_error ? result.result : t.lastText,
+    numTurns: result.num_turns,
+    usage: tokenUsage(result.usage as unknown as Record<string, unknown>),
+    modelUsage: modelUsage(result.modelUsage as unknown as Record<string, Record<string, unknown>>),
+    totalCostUsd: result.total_cost_usd,
+    runCostUsd,
+    usageExact: true,
+  };
 }
 
 function sumUsage(records: readonly AgentTokenUsage[]): AgentTokenUsage {
