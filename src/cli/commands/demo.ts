@@ -2,12 +2,47 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import type { PortfolioStatus } from '../../portfolio/status.js';
+import type { CycleResult } from '../../scanner/cycle.js';
+import type { ExecutedSignal } from '../../signals/history.js';
 import type { CliContext } from '../context.js';
 import { createProgress, renderCycle } from '../render/cycle.js';
 import { formatPct, formatPrice, formatUsd, renderPanel, renderTable } from '../render/table.js';
 
 /** The demo's market instant (the simulator's clock is frozen there): 2026-11-20 12:00 UTC. */
 export const DEMO_ANCHOR = Date.UTC(2026, 10, 20, 12, 0, 0);
+
+/** What the demo prints after its cycle: the cycle, the paper fills, the portfolio and where to go next. */
+function renderDemoResult(cycle: CycleResult, fills: ExecutedSignal[], status: PortfolioStatus): string {
+  const right = (header: string) => ({ header, align: 'right' as const });
+  const out = [renderCycle({ ...cycle })];
+  if (fills.length > 0) {
+    out.push(
+      renderTable(
+        'Paper fills',
+        [{ header: 'Symbol' }, { header: 'Side' }, right('Conf'), right('Qty'), right('Price'), right('Fee'), right('Stop'), right('Target')],
+        fills.map((f) => [
+          f.symbol.split(':')[0] ?? f.symbol,
+          f.direction,
+          String(f.confidence),
+          String(f.quantity),
+          formatPrice(f.price),
+          formatUsd(f.fee, 4),
+          formatPrice(f.stopLoss),
+          formatPrice(f.takeProfit),
+        ]),
+      ),
+    );
+  }
+  out.push(
+    renderPanel('Portfolio', [
+      `equity ${formatUsd(status.equity)} (${formatPct(status.returnPct)}), cash ${formatUsd(status.cash)}, margin ${formatUsd(status.margin)}`,
+      `open positions ${status.positions.items.length}, exposure ${formatUsd(status.exposure)}, unrealized ${formatUsd(status.unrealizedPnl)}`,
+      'next: `cctrader scan-movers --once` runs the same cycle on live Bybit data (public, no key needed)',
+    ]),
+  );
+  return out.join('\n');
+}
 
 export function registerDemo(program: Command, ctx: CliContext): void {
   program
@@ -61,41 +96,7 @@ export function registerDemo(program: Command, ctx: CliContext): void {
               };
               return ctx.json({ exchange: sim.url, movers, quote, cycle, fills, portfolio: status });
             }
-            ctx.out(renderCycle({ ...cycle }));
-            if (fills.length > 0) {
-              ctx.out(
-                renderTable(
-                  'Paper fills',
-                  [
-                    { header: 'Symbol' },
-                    { header: 'Side' },
-                    { header: 'Conf', align: 'right' },
-                    { header: 'Qty', align: 'right' },
-                    { header: 'Price', align: 'right' },
-                    { header: 'Fee', align: 'right' },
-                    { header: 'Stop', align: 'right' },
-                    { header: 'Target', align: 'right' },
-                  ],
-                  fills.map((f) => [
-                    f.symbol.split(':')[0] ?? f.symbol,
-                    f.direction,
-                    String(f.confidence),
-                    String(f.quantity),
-                    formatPrice(f.price),
-                    formatUsd(f.fee, 4),
-                    formatPrice(f.stopLoss),
-                    formatPrice(f.takeProfit),
-                  ]),
-                ),
-              );
-            }
-            ctx.out(
-              renderPanel('Portfolio', [
-                `equity ${formatUsd(status.equity)} (${formatPct(status.returnPct)}), cash ${formatUsd(status.cash)}, margin ${formatUsd(status.margin)}`,
-                `open positions ${status.positions.items.length}, exposure ${formatUsd(status.exposure)}, unrealized ${formatUsd(status.unrealizedPnl)}`,
-                'next: `cctrader scan-movers --once` runs the same cycle on live Bybit data (public, no key needed)',
-              ]),
-            );
+            ctx.out(renderDemoResult(cycle, fills, status));
           },
           { clock: { now: () => sim.clock.now() } },
         );

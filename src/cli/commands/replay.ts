@@ -76,6 +76,65 @@ function progressWriter(ctx: CliContext): { line(text: string, fraction: number)
 
 const seconds = (ms: number) => `${Math.max(0, Math.round(ms / 1000))} s`;
 
+/** `cctrader replay`: run the desk over the window and print (or store and print) its report. */
+async function replayCommand(ctx: CliContext, opts: RunOptions): Promise<void> {
+  const config = ctx.config({ MAX_MOVERS: opts.maxMovers, MOVERS_THRESHOLD_PCT: opts.threshold });
+  if (!opts.from) throw new AppError('INVALID_INPUT', '--from is required', { hint: 'e.g. cctrader replay --from 30d --every 1h' });
+  const analyst = opts.analyst ?? (opts.cassette || opts.record ? 'claude' : 'rules');
+  if (analyst !== 'rules' && analyst !== 'claude') throw new AppError('INVALID_INPUT', '--analyst is rules or claude');
+  await ctx.withApp(config, async (app) => {
+    const { runReplay } = await import('../../replay/run.js');
+    const now = app.deps.clock.now();
+    const dataDir = config.DB_PATH && config.DB_PATH !== ':memory:' ? dirname(config.DB_PATH) : null;
+    const stop = new AbortController();
+    const off = ctx.io.onSignal(() => {
+      stop.abort();
+      ctx.err('stopping after the step in flight: the report covers the steps run');
+    });
+    const progress = progressWriter(ctx);
+    try {
+      const { report, history } = await runReplay(
+        {
+          live: app.deps,
+          history: app.history,
+          dataDir,
+          log: app.replayLog,
+          analyst: app.replayAnalysts({
+            cassette: opts.cassette,
+            record: Boolean(opts.record),
+            maxSpendUsd: numberOf(opts.maxSpend, '--max-spend') ?? null,
+            dataDir,
+          }),
+          onHistory: (p) => progress.line(`history ${p.done}/${p.total} requests (${p.symbol} ${p.kind})`, p.total ? p.done / p.total : 1),
+          onProgress: (p) =>
+            progress.line(
+              `replay ${p.done}/${p.total} cycles at ${p.at.slice(0, 16)}Z, equity ${p.equity.toFixed(2)}, ETA ${seconds(p.etaMs)}`,
+              p.done / p.total,
+            ),
+          signal: stop.signal,
+        },
+        {
+          from: parseTime(opts.from, now, '--from'),
+          to: parseTime(opts.to, now, '--to'),
+          everyMs: parseEvery(opts.every),
+          analyst,
+          symbols: symbolsOf(opts.symbols),
+          maxMovers: config.MAX_MOVERS,
+          thresholdPct: config.MOVERS_THRESHOLD_PCT,
+          balance: numberOf(opts.balance, '--balance'),
+        },
+      );
+      progress.clear();
+      if (!opts.json) ctx.err(`history: ${history.requests} exchange requests (${history.requests ? 'downloaded now' : 'all stored already'})`);
+      if (opts.json) return ctx.json(report);
+      ctx.out(renderReplayReport(report));
+    } finally {
+      progress.clear();
+      off();
+    }
+  });
+}
+
 export function registerReplay(program: Command, ctx: CliContext): void {
   const replay = program
     .command('replay')
@@ -92,64 +151,12 @@ export function registerReplay(program: Command, ctx: CliContext): void {
     .option('--record', 'send model requests missing from the cassette to the API and add them (real spend)')
     .option('--max-spend <usd>', 'stop starting analyses once the replay has spent this much (with --record)')
     .option('--json', 'print the report as one JSON document')
-    .action(async (opts: RunOptions) => {
-      const config = ctx.config({ MAX_MOVERS: opts.maxMovers, MOVERS_THRESHOLD_PCT: opts.threshold });
-      if (!opts.from) throw new AppError('INVALID_INPUT', '--from is required', { hint: 'e.g. cctrader replay --from 30d --every 1h' });
-      const analyst = opts.analyst ?? (opts.cassette || opts.record ? 'claude' : 'rules');
-      if (analyst !== 'rules' && analyst !== 'claude') throw new AppError('INVALID_INPUT', '--analyst is rules or claude');
-      await ctx.withApp(config, async (app) => {
-        const { runReplay } = await import('../../replay/run.js');
-        const now = app.deps.clock.now();
-        const dataDir = config.DB_PATH && config.DB_PATH !== ':memory:' ? dirname(config.DB_PATH) : null;
-        const stop = new AbortController();
-        const off = ctx.io.onSignal(() => {
-          stop.abort();
-          ctx.err('stopping after the step in flight: the report covers the steps run');
-        });
-        const progress = progressWriter(ctx);
-        try {
-          const { report, history } = await runReplay(
-            {
-              live: app.deps,
-              history: app.history,
-              dataDir,
-              log: app.replayLog,
-              analyst: app.replayAnalysts({
-                cassette: opts.cassette,
-                record: Boolean(opts.record),
-                maxSpendUsd: numberOf(opts.maxSpend, '--max-spend') ?? null,
-                dataDir,
-              }),
-              onHistory: (p) => progress.line(`history ${p.done}/${p.total} requests (${p.symbol} ${p.kind})`, p.total ? p.done / p.total : 1),
-              onProgress: (p) =>
-                progress.line(
-                  `replay ${p.done}/${p.total} cycles at ${p.at.slice(0, 16)}Z, equity ${p.equity.toFixed(2)}, ETA ${seconds(p.etaMs)}`,
-                  p.done / p.total,
-                ),
-              signal: stop.signal,
-            },
-            {
-              from: parseTime(opts.from, now, '--from'),
-              to: parseTime(opts.to, now, '--to'),
-              everyMs: parseEvery(opts.every),
-              analyst,
-              symbols: symbolsOf(opts.symbols),
-              maxMovers: config.MAX_MOVERS,
-              thresholdPct: config.MOVERS_THRESHOLD_PCT,
-              balance: numberOf(opts.balance, '--balance'),
-            },
-          );
-          progress.clear();
-          if (!opts.json) ctx.err(`history: ${history.requests} exchange requests (${history.requests ? 'downloaded now' : 'all stored already'})`);
-          if (opts.json) return ctx.json(report);
-          ctx.out(renderReplayReport(report));
-        } finally {
-          progress.clear();
-          off();
-        }
-      });
-    });
+    .action((opts: RunOptions) => replayCommand(ctx, opts));
+  registerReplayViews(replay, ctx);
+}
 
+/** list, show and compare: the replays already stored. */
+function registerReplayViews(replay: Command, ctx: CliContext): void {
   replay
     .command('list')
     .description('the replays run on this database, newest first')

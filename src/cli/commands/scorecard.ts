@@ -34,6 +34,65 @@ function costLines(r: Scorecard): string[] {
   ];
 }
 
+/** The scorecard as the terminal shows it: summary, calibration, the groupings, then what the LLM spend bought. */
+function renderScorecard(r: Scorecard): string[] {
+  const out = [renderPanel('Signal Scorecard', summaryLines(r))];
+  if (r.totals.signals === 0) return [...out, 'no signals in this window'];
+  out.push('', 'Calibration: confidence → hit rate (target before stop)', renderCalibration(r.byConfidence));
+  out.push('', renderGroups('By Analyst', 'Analyst', r.byAnalyst));
+  out.push('', renderGroups('Executed vs Rejected', 'Desk decision', r.byStatus));
+  if (r.rejectedByCode.length) out.push('', renderGroups('Rejected, by Reason', 'Code', r.rejectedByCode));
+  out.push('', renderGroups('By Direction', 'Direction', r.byDirection));
+  out.push('', renderGroups(r.bySymbol.hasMore ? 'By Symbol (top 10)' : 'By Symbol', 'Symbol', r.bySymbol.items));
+  out.push('', renderPanel('LLM Spend vs Outcomes', costLines(r)));
+  return [...out, ...costTables(r)];
+}
+
+function costTables(r: Scorecard): string[] {
+  const out: string[] = [];
+  const right = (header: string) => ({ header, align: 'right' as const });
+  if (r.cost.byAnalyst.length) {
+    out.push(
+      '',
+      renderTable(
+        'Cost by Analyst',
+        [{ header: 'Analyst' }, right('Spent'), right('Analyses'), right('Signals'), right('Executed'), right('Per signal'), right('Realized')],
+        r.cost.byAnalyst.map((a) => [
+          a.analyst,
+          formatCost(a.spentUsd),
+          String(a.analyses),
+          String(a.signals),
+          String(a.executed),
+          formatCost(a.perSignal),
+          formatUsd(a.realizedPnl),
+        ]),
+      ),
+    );
+  }
+  const plain = [right('Spent'), right('Signals'), right('Executed'), right('Realized')];
+  if (r.cost.bySymbol.items.length) {
+    out.push(
+      '',
+      renderTable(
+        r.cost.bySymbol.hasMore ? 'Cost by Symbol (top 10 by spend)' : 'Cost by Symbol',
+        [{ header: 'Symbol' }, ...plain],
+        r.cost.bySymbol.items.map((x) => [x.symbol, formatCost(x.spentUsd), String(x.signals), String(x.executed), formatUsd(x.realizedPnl)]),
+      ),
+    );
+  }
+  if (r.cost.byDay.length) {
+    out.push(
+      '',
+      renderTable(
+        'Cost by Day (UTC)',
+        [{ header: 'Day' }, ...plain],
+        r.cost.byDay.map((d) => [d.day, formatCost(d.spentUsd), String(d.signals), String(d.executed), formatUsd(d.realizedPnl)]),
+      ),
+    );
+  }
+  return out;
+}
+
 export function registerScorecard(program: Command, ctx: CliContext): void {
   program
     .command('scorecard')
@@ -49,83 +108,7 @@ export function registerScorecard(program: Command, ctx: CliContext): void {
       await ctx.withApp(ctx.config(), async ({ deps }) => {
         const r = await getSignalScorecard(deps, { since: opts.since, analyst: opts.analyst as AnalystFilter | undefined });
         if (opts.json) return ctx.json(r);
-        ctx.out(renderPanel('Signal Scorecard', summaryLines(r)));
-        if (r.totals.signals === 0) return ctx.out('no signals in this window');
-        ctx.out('');
-        ctx.out('Calibration: confidence → hit rate (target before stop)');
-        ctx.out(renderCalibration(r.byConfidence));
-        ctx.out('');
-        ctx.out(renderGroups('By Analyst', 'Analyst', r.byAnalyst));
-        ctx.out('');
-        ctx.out(renderGroups('Executed vs Rejected', 'Desk decision', r.byStatus));
-        if (r.rejectedByCode.length) {
-          ctx.out('');
-          ctx.out(renderGroups('Rejected, by Reason', 'Code', r.rejectedByCode));
-        }
-        ctx.out('');
-        ctx.out(renderGroups('By Direction', 'Direction', r.byDirection));
-        ctx.out('');
-        ctx.out(renderGroups(r.bySymbol.hasMore ? 'By Symbol (top 10)' : 'By Symbol', 'Symbol', r.bySymbol.items));
-        ctx.out('');
-        ctx.out(renderPanel('LLM Spend vs Outcomes', costLines(r)));
-        if (r.cost.byAnalyst.length) {
-          ctx.out('');
-          ctx.out(
-            renderTable(
-              'Cost by Analyst',
-              [
-                { header: 'Analyst' },
-                { header: 'Spent', align: 'right' },
-                { header: 'Analyses', align: 'right' },
-                { header: 'Signals', align: 'right' },
-                { header: 'Executed', align: 'right' },
-                { header: 'Per signal', align: 'right' },
-                { header: 'Realized', align: 'right' },
-              ],
-              r.cost.byAnalyst.map((a) => [
-                a.analyst,
-                formatCost(a.spentUsd),
-                String(a.analyses),
-                String(a.signals),
-                String(a.executed),
-                formatCost(a.perSignal),
-                formatUsd(a.realizedPnl),
-              ]),
-            ),
-          );
-        }
-        if (r.cost.bySymbol.items.length) {
-          ctx.out('');
-          ctx.out(
-            renderTable(
-              r.cost.bySymbol.hasMore ? 'Cost by Symbol (top 10 by spend)' : 'Cost by Symbol',
-              [
-                { header: 'Symbol' },
-                { header: 'Spent', align: 'right' },
-                { header: 'Signals', align: 'right' },
-                { header: 'Executed', align: 'right' },
-                { header: 'Realized', align: 'right' },
-              ],
-              r.cost.bySymbol.items.map((x) => [x.symbol, formatCost(x.spentUsd), String(x.signals), String(x.executed), formatUsd(x.realizedPnl)]),
-            ),
-          );
-        }
-        if (r.cost.byDay.length) {
-          ctx.out('');
-          ctx.out(
-            renderTable(
-              'Cost by Day (UTC)',
-              [
-                { header: 'Day' },
-                { header: 'Spent', align: 'right' },
-                { header: 'Signals', align: 'right' },
-                { header: 'Executed', align: 'right' },
-                { header: 'Realized', align: 'right' },
-              ],
-              r.cost.byDay.map((d) => [d.day, formatCost(d.spentUsd), String(d.signals), String(d.executed), formatUsd(d.realizedPnl)]),
-            ),
-          );
-        }
+        ctx.out(renderScorecard(r).join('\n'));
       });
     });
 }
