@@ -56,16 +56,13 @@ export async function portfolioChart(deps: Pick<Deps, 'db' | 'config' | 'clock'>
   const portfolio = await requirePortfolio(deps, input.portfolio);
   const series = await realizedBalanceSeries(deps.db, portfolio, input.from);
   const points = [...series.filter((p) => p.t <= input.at), { t: input.at, balance: input.equity }];
-  // One point per second at most (the chart's time unit): the later balance of a second wins.
+  // The chart's time unit is the second and its times must increase: trades booked within the
+  // same second are drawn a second apart (invisible at any zoom a curve of hours is read at).
   const t: number[] = [];
   const equity: number[] = [];
   for (const p of points) {
-    const s = sec(p.t);
-    if (t.length && t.at(-1)! >= s) equity[equity.length - 1] = p.balance;
-    else {
-      t.push(s);
-      equity.push(p.balance);
-    }
+    t.push(Math.max(sec(p.t), (t.at(-1) ?? -Infinity) + 1));
+    equity.push(p.balance);
   }
   const drawdownPct = drawdowns(equity);
   const positions = input.positions ?? (await loadSnapshot(deps.db, portfolio.id, new Map())).positions.map((m) => chartPosition(positionView(m)));

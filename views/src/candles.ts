@@ -76,6 +76,7 @@ function drawPanel(host: HTMLElement, data: CandlesChart, panel: CandlePanel, p:
   const measure = () => ({
     timeframe: panel.timeframe,
     candles: panel.t.length,
+    visibleCandles: visible(chart, panel.t.length),
     forming: panel.forming,
     ema20Points: ema20.points,
     ema50Points: ema50.points,
@@ -85,6 +86,13 @@ function drawPanel(host: HTMLElement, data: CandlesChart, panel: CandlePanel, p:
     lines: lines.map((l, i) => ({ title: l.title, price: drawn[i]!.options().price, colour: l.colour, y: candles.priceToCoordinate(l.price) })),
   });
   return { chart, measure };
+}
+
+/** How many of the `n` bars are on screen, at least in part (bar i sits at logical index i). */
+function visible(chart: IChartApi, n: number): number {
+  const range = chart.timeScale().getVisibleLogicalRange();
+  if (!range) return 0;
+  return Math.max(0, Math.min(n - 1, Math.ceil(range.to)) - Math.max(0, Math.floor(range.from)) + 1);
 }
 
 function tradeText(trade: TradeLevels): string {

@@ -84,7 +84,7 @@ startView<PortfolioChart>('portfolio', (data, root, p) => {
   });
   equity.setData(t.map((time, i) => ({ time, value: data.curve.equity[i]! })));
   equity.createPriceLine({ price: data.startBalance, color: p.muted, lineStyle: LineStyle.Dotted, lineWidth: 1, axisLabelVisible: true, title: 'Start' });
-  const drawdown = chart.addSeries(AreaSeries, { lineColor: p.stop, topColor: alpha(p.stop, 0.05), bottomColor: alpha(p.stop, 0.35), lineWidth: 1, invertFilledArea: true, priceFormat: { type: 'percent', precision: 2, minMove: 0.01 } }, 1);
+  const drawdown = chart.addSeries(AreaSeries, { lineColor: p.stop, topColor: alpha(p.stop, 0.05), bottomColor: alpha(p.stop, 0.35), lineWidth: 1, invertFilledArea: true, priceFormat: { type: 'custom', minMove: 0.01, formatter: (v: number) => `${v.toFixed(2)}%` } }, 1);
   drawdown.setData(t.map((time, i) => ({ time, value: data.curve.drawdownPct[i]! })));
   chart.panes()[1]?.setHeight(90);
   chart.timeScale().fitContent();

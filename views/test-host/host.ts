@@ -28,9 +28,7 @@ async function show(req: ShowRequest): Promise<void> {
   frame.id = 'view';
   frame.setAttribute('sandbox', 'allow-scripts');
   frame.style.cssText = 'width: 960px; height: 760px; border: 0; display: block';
-  frame.src = `/view/${req.view}.html`;
   document.body.replaceChildren(frame);
-  await new Promise((resolve) => frame.addEventListener('load', resolve, { once: true }));
   context = {
     theme: req.theme,
     displayMode: 'inline',
@@ -50,8 +48,10 @@ async function show(req: ShowRequest): Promise<void> {
   bridge.onsizechange = ({ height }) => {
     if (height) frame.style.height = `${Math.ceil(height)}px`;
   };
+  // Listen before the view loads: it says ui/initialize as soon as its script runs.
   const win = frame.contentWindow!;
   await bridge.connect(new PostMessageTransport(win, win));
+  frame.src = `/view/${req.view}.html`;
   await ready;
 }
 
