@@ -7,6 +7,7 @@
 import type { Deps } from '../deps.js';
 import { bollinger, ema } from '../analysis/indicators.js';
 import { patterns } from '../analysis/patterns.js';
+import { sig } from '../market/quotes.js';
 import type { Candle, Timeframe } from '../market/types.js';
 import { findPortfolio, DEFAULT_PORTFOLIO } from '../portfolio/portfolios.js';
 import { getSignalHistory } from '../signals/history.js';
@@ -20,7 +21,8 @@ export const SNAPSHOT_PANEL_CANDLES = 120;
 const WARM_UP = 60;
 
 const sec = (ms: number): number => Math.floor(ms / 1000);
-const orNull = (x: number | undefined): number | null => (x !== undefined && Number.isFinite(x) ? x : null);
+/** An indicator value to 8 significant digits (a price's precision; a chart needs no more), or null in warm-up. */
+const orNull = (x: number | undefined): number | null => (x !== undefined && Number.isFinite(x) ? sig(x, 8) : null);
 
 /** An indicator series, or none when the history is too short for it (the chart then leaves it out). */
 function orEmpty(series: () => number[]): number[] {
