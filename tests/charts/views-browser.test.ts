@@ -18,7 +18,13 @@ import { findChromium, lineCoverage, openBrowser, pixelsOf, screenshotPath, star
 
 const CHROMIUM = findChromium();
 const WHY = CHROMIUM ? '' : ' [skipped: no Chromium found; apt-get install chromium, or set CHROMIUM_PATH]';
-if (!CHROMIUM) console.warn(`chart view browser tests skipped: no Chromium at /usr/bin/chromium (apt-get install chromium, or set CHROMIUM_PATH)`);
+const skipped: string[] = [];
+
+/** A test that needs the browser: skipped without one, and then named in a warning (never silently). */
+function browserTest(name: string, fn: () => Promise<void>): void {
+  if (!CHROMIUM) skipped.push(name);
+  it.skipIf(!CHROMIUM)(name, fn);
+}
 
 const T0 = Date.UTC(2026, 10, 20, 12);
 const MIN = 60_000;
@@ -114,8 +120,8 @@ function expectNoNetworkAndNoErrors(): void {
   expect(browser.errors).toEqual([]);
 }
 
-describe.skipIf(!CHROMIUM)(`chart views in Chromium${WHY}`, () => {
-  it('candles: a snapshot on an open position shows its candles, EMAs, bands, and the position’s entry, stop and target where they belong', async () => {
+describe(`chart views in Chromium${WHY}`, () => {
+  browserTest('candles: a snapshot on an open position shows its candles, EMAs, bands, and the position’s entry, stop and target where they belong', async () => {
     const input = { symbol: 'BTC/USDT' };
     const result = await desk.call('fetch_technical_snapshot', input);
     const data = result.meta![CHART_META_KEY] as CandlesChart;
@@ -153,7 +159,7 @@ describe.skipIf(!CHROMIUM)(`chart views in Chromium${WHY}`, () => {
     await page.close();
   });
 
-  it('candles: market data follows the host’s dark theme, and a theme change redraws it light', async () => {
+  browserTest('candles: market data follows the host’s dark theme, and a theme change redraws it light', async () => {
     const input = { symbol: 'XRP/USDT', timeframe: '15m', lookback: 90, limit: 10 };
     const result = await desk.call('fetch_market_data', input);
     const { page, frame, summary } = await show('candles', 'fetch_market_data', input, result, 'dark');
@@ -177,7 +183,7 @@ describe.skipIf(!CHROMIUM)(`chart views in Chromium${WHY}`, () => {
     await page.close();
   });
 
-  it('candles: the host’s style variables colour the chart', async () => {
+  browserTest('candles: the host’s style variables colour the chart', async () => {
     const input = { symbol: 'ETH/USDT', timeframes: ['1h'] };
     const result = await desk.call('fetch_technical_snapshot', input);
     const { page, frame } = await show('candles', 'fetch_technical_snapshot', input, result, 'dark', { '--color-background-primary': '#203040' });
@@ -187,7 +193,7 @@ describe.skipIf(!CHROMIUM)(`chart views in Chromium${WHY}`, () => {
     await page.close();
   });
 
-  it('portfolio: the equity curve with its drawdown, and the open position between its stop and target', async () => {
+  browserTest('portfolio: the equity curve with its drawdown, and the open position between its stop and target', async () => {
     const result = await desk.call('get_portfolio_status');
     const data = result.meta![CHART_META_KEY] as PortfolioChart;
     const { page, frame, summary } = await show('portfolio', 'get_portfolio_status', {}, result);
@@ -213,7 +219,7 @@ describe.skipIf(!CHROMIUM)(`chart views in Chromium${WHY}`, () => {
     await page.close();
   });
 
-  it('portfolio: the P&L report’s curve ends at its equity', async () => {
+  browserTest('portfolio: the P&L report’s curve ends at its equity', async () => {
     const input = { period: 'daily' };
     const result = await desk.call('get_pnl_report', input);
     const data = result.meta![CHART_META_KEY] as PortfolioChart;
@@ -226,7 +232,7 @@ describe.skipIf(!CHROMIUM)(`chart views in Chromium${WHY}`, () => {
     await page.close();
   });
 
-  it('scorecard: one bar per decided confidence bucket, at the scorecard’s hit rates', async () => {
+  browserTest('scorecard: one bar per decided confidence bucket, at the scorecard’s hit rates', async () => {
     const result = await desk.call('get_signal_scorecard');
     const { page, frame, summary } = await show('scorecard', 'get_signal_scorecard', {}, result);
     const buckets = result.data.byConfidence as Array<{ key: string; hitRate: number | null; avgR: number | null; decided: number }>;
@@ -242,7 +248,7 @@ describe.skipIf(!CHROMIUM)(`chart views in Chromium${WHY}`, () => {
     await page.close();
   });
 
-  it('replay: the equity against buy-and-hold, and the trades marked on the price', async () => {
+  browserTest('replay: the equity against buy-and-hold, and the trades marked on the price', async () => {
     const input = { id: replayId };
     const result = await desk.call('get_replay_report', input);
     const data = result.meta![CHART_META_KEY] as ReplayChart;
@@ -263,7 +269,7 @@ describe.skipIf(!CHROMIUM)(`chart views in Chromium${WHY}`, () => {
     await page.close();
   });
 
-  it('HTML reports: pnl-report, scorecard and replay show write pages that draw with no network', async () => {
+  browserTest('HTML reports: pnl-report, scorecard and replay show write pages that draw with no network', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cctrader-html-'));
     const runs: Array<[string[], string]> = [
       [['pnl-report', '--period', 'all', '--html', join(dir, 'pnl.html')], 'portfolio'],
@@ -291,4 +297,8 @@ describe.skipIf(!CHROMIUM)(`chart views in Chromium${WHY}`, () => {
     expect(json.stderr).toContain('HTML report:');
     expectNoNetworkAndNoErrors();
   });
+
+  if (skipped.length) {
+    console.warn(`chart view browser tests SKIPPED, no Chromium at ${process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium'} (apt-get install chromium, or set CHROMIUM_PATH):\n${skipped.map((n) => `  - ${n}`).join('\n')}`);
+  }
 });

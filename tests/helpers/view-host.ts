@@ -16,12 +16,11 @@ import type { BrowserContext, Frame, Page } from 'playwright-core';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const ARTIFACTS = join(ROOT, 'test-artifacts', 'views');
 
-/** Chromium: CHROMIUM_PATH, else Debian's package. Null when there is none (the tests skip, by name). */
+/** Chromium: CHROMIUM_PATH when set, else Debian's package. Null when there is none (the tests skip, by name). */
 export function findChromium(): string | null {
-  for (const path of [process.env['CHROMIUM_PATH'], '/usr/bin/chromium', '/usr/bin/chromium-browser']) {
-    if (path && existsSync(path)) return path;
-  }
-  return null;
+  const given = process.env['CHROMIUM_PATH'];
+  const candidates = given ? [given] : ['/usr/bin/chromium', '/usr/bin/chromium-browser'];
+  return candidates.find((path) => existsSync(path)) ?? null;
 }
 
 /** The CSP a host applies to a view that declares no domains (MCP Apps spec, "Restrictive Default"). */
