@@ -1,5 +1,6 @@
 /** How a tool is defined: one file per tool, one `defineTool` call, listed in registry.ts. */
 import type { z } from 'zod';
+import type { ChartPayload, ViewName } from '../charts/types.js';
 import type { Deps } from '../deps.js';
 import type { RunBinding } from '../signals/binding.js';
 
@@ -28,6 +29,17 @@ export interface ToolDefinition<I extends z.ZodRawShape = z.ZodRawShape, O exten
   annotations: ToolAnnotations;
   /** Thin: call a feature function and shape its answer. Throw AppError for expected failures. */
   handler: (args: z.output<z.ZodObject<I>>, deps: Deps, ctx: ToolContext) => Promise<z.input<z.ZodObject<O>>>;
+  /** An MCP App chart view (apps.ts) shown next to the answer by hosts that render views. */
+  view?: ToolView<I, O>;
+}
+
+export interface ToolView<I extends z.ZodRawShape, O extends z.ZodRawShape> {
+  name: ViewName;
+  /**
+   * What the view draws, from the arguments and the checked answer; it goes in the result's
+   * `_meta`, which hosts keep from the model. Called only for clients that render views.
+   */
+  data: (args: z.output<z.ZodObject<I>>, answer: z.output<z.ZodObject<O>>, deps: Deps, ctx: ToolContext) => Promise<ChartPayload>;
 }
 
 export function defineTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(def: ToolDefinition<I, O>): ToolDefinition<I, O> {

@@ -12,9 +12,11 @@ import type { RunBinding } from '../signals/binding.js';
 import { AppError } from '../errors.js';
 import { createRedactor } from '../log.js';
 import { VERSION } from '../version.js';
+import { rendersViews, UI_SERVER_EXTENSIONS, withView, withViewData } from './apps.js';
 import type { AnyTool } from './define-tool.js';
 import { getPrompt, promptListing, promptRegistry, type McpPromptDefinition } from './prompts/registry.js';
 import { toolRegistry } from './registry.js';
+import { registerResourceHandlers } from './resources.js';
 import { errorResult, okResult, type ToolResult } from './tool-result.js';
 
 export const SERVER_NAME = 'cctrader';
@@ -154,11 +156,24 @@ export function createMcpServer(deps: Deps | Promise<Deps>, options: McpServerOp
 
   const server = new Server(
     { name: SERVER_NAME, version: SERVER_VERSION },
-    { capabilities: { tools: { listChanged: false }, prompts: { listChanged: false } }, instructions: SERVER_INSTRUCTIONS },
+    {
+      capabilities: { tools: { listChanged: false }, prompts: { listChanged: false }, resources: { listChanged: false }, extensions: UI_SERVER_EXTENSIONS },
+      instructions: SERVER_INSTRUCTIONS,
+    },
   );
+  // Chart views (apps.ts) only for a client that declared it renders them.
+  const viewsOn = (): boolean => rendersViews(server.getClientCapabilities());
 
   const listings = options.alwaysLoad ? tools.map((t) => ({ ...t.listing, _meta: { 'anthropic/alwaysLoad': true } })) : tools.map((t) => t.listing);
-  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: listings }));
+  const viewListings = listings.map((l, i) => (tools[i]!.def.view ? withView(l, tools[i]!.def.view.name) : l));
+  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: viewsOn() ? viewListings : listings }));
+  registerResourceHandlers(server, {
+    error: (message, fields) =>
+      void ready.then(
+        ({ log }) => log.error(message, fields),
+        () => {},
+      ),
+  });
 
   const prompts = options.prompts ?? promptRegistry;
   const promptList = promptListing(prompts);
@@ -200,7 +215,10 @@ export function createMcpServer(deps: Deps | Promise<Deps>, options: McpServerOp
         throw new AppError('INTERNAL', `Tool ${name} produced an answer outside its schema: ${describeInputError(checked.error)}`);
       }
       log.debug('tool call', { tool: name, ms: Math.round(performance.now() - started) });
-      return okResult(checked.data as Record<string, unknown>, redact);
+      const result = okResult(checked.data as Record<string, unknown>, redact);
+      const view = tool.def.view;
+      if (!view || !viewsOn()) return result;
+      return withViewData(result, () => view.data(args.data, checked.data, d, { signal: extra.signal, binding: options.binding }), { tool: name, redact, log });
     } catch (error) {
       return errorResult(error, name, log, redact, { dbPath: d.config.DB_PATH });
     }

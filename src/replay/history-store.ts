@@ -136,6 +136,23 @@ export async function loadCandles(db: Kysely<DB>, symbol: string, timeframe: Tim
     .execute();
 }
 
+/** The close of the 1-minute candle opened at each of `times` (epoch ms) that is stored, by open time. */
+export async function minuteClosesAt(db: Kysely<DB>, symbol: string, times: readonly number[]): Promise<Map<number, number>> {
+  const out = new Map<number, number>();
+  // SQLite binds at most 32766 values; a chart asks for a few hundred.
+  for (let i = 0; i < times.length; i += 500) {
+    const rows = await db
+      .selectFrom('history_candles')
+      .select(['time', 'close'])
+      .where('symbol', '=', symbol)
+      .where('timeframe', '=', '1m')
+      .where('time', 'in', times.slice(i, i + 500))
+      .execute();
+    for (const r of rows) out.set(r.time, r.close);
+  }
+  return out;
+}
+
 export async function loadFunding(db: Kysely<DB>, symbol: string, from: number, to: number): Promise<FundingPoint[]> {
   return db
     .selectFrom('history_funding')

@@ -22,12 +22,18 @@ export interface CallResult {
   isError: boolean;
   text: string;
   data: any;
+  /** The result's `_meta` (chart data for a client that renders views). */
+  meta?: Record<string, any> | undefined;
+  /** The result as it came over the wire. */
+  raw: { content: Array<{ type: 'text'; text: string }>; structuredContent?: Record<string, unknown>; _meta?: Record<string, unknown>; isError?: boolean };
 }
 
 export interface TestDeskOptions {
   env?: Record<string, string>;
   sim?: SimExchangeOptions;
   clock?: Clock;
+  /** The client's `initialize` capabilities, e.g. the MCP Apps extension (views). */
+  clientCapabilities?: Record<string, unknown>;
 }
 
 export async function startTestDesk(options: TestDeskOptions = {}): Promise<TestDesk> {
@@ -50,7 +56,7 @@ export async function startTestDesk(options: TestDeskOptions = {}): Promise<Test
   });
   const server = createMcpServer(app.deps);
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  const client = new Client({ name: 'test', version: '1.0.0' });
+  const client = new Client({ name: 'test', version: '1.0.0' }, options.clientCapabilities ? { capabilities: options.clientCapabilities } : undefined);
   await server.connect(serverSide);
   await client.connect(clientSide);
   return {
@@ -60,13 +66,9 @@ export async function startTestDesk(options: TestDeskOptions = {}): Promise<Test
     client,
     logs,
     async call(name, args = {}) {
-      const result = (await client.callTool({ name, arguments: args })) as {
-        isError?: boolean;
-        content: Array<{ type: string; text?: string }>;
-        structuredContent?: unknown;
-      };
+      const result = (await client.callTool({ name, arguments: args })) as CallResult['raw'];
       const text = result.content.map((c) => c.text ?? '').join('');
-      return { isError: Boolean(result.isError), text, data: result.structuredContent };
+      return { isError: Boolean(result.isError), text, data: result.structuredContent, meta: result._meta, raw: result };
     },
     async close() {
       await client.close();

@@ -1,4 +1,5 @@
-import type { Period } from '../../portfolio/pnl-report.js';
+import type { Period, PnlReport } from '../../portfolio/pnl-report.js';
+import type { Deps } from '../../deps.js';
 import type { Command } from 'commander';
 import { AppError } from '../../errors.js';
 import type { CliContext } from '../context.js';
@@ -48,12 +49,14 @@ export function registerPnlReport(program: Command, ctx: CliContext): void {
     .option('--period <period>', 'daily (last 7 days), weekly (4 weeks), monthly (12 months) or all', 'all')
     .option('--min-trades <n>', 'only symbols with at least this many trades', '1')
     .option('--json', 'print one JSON document')
-    .action(async (opts: { portfolio: string; period: string; minTrades: string; json?: boolean }) => {
+    .option('--html <file>', 'also write the equity curve, drawdown and open positions as a self-contained HTML page')
+    .action(async (opts: { portfolio: string; period: string; minTrades: string; json?: boolean; html?: string }) => {
       const { getPnlReport, PERIODS } = await import('../../portfolio/pnl-report.js');
       if (!(PERIODS as readonly string[]).includes(opts.period)) throw new AppError('INVALID_INPUT', `--period is one of ${PERIODS.join(', ')}`);
       const minTrades = Number(opts.minTrades);
       await ctx.withApp(ctx.config(), async ({ deps }) => {
         const r = await getPnlReport(deps, { portfolio: opts.portfolio, period: opts.period as Period, minTrades });
+        if (opts.html) await writePnlHtml(deps, r, opts.html, ctx[opts.json ? 'err' : 'out']);
         if (opts.json) return ctx.json(r);
         for (const w of r.warnings ?? []) ctx.out(`warning: ${w}`);
         ctx.out(
@@ -110,4 +113,19 @@ export function registerPnlReport(program: Command, ctx: CliContext): void {
         }
       });
     });
+}
+
+/** The P&L report's equity curve, drawdown and open positions as one self-contained HTML page. */
+async function writePnlHtml(deps: Deps, r: PnlReport, file: string, say: (line: string) => void): Promise<void> {
+  const [{ portfolioChart }, { writeHtmlReport }] = await Promise.all([import('../../charts/portfolio.js'), import('../../charts/html-report.js')]);
+  const chart = await portfolioChart(deps, {
+    portfolio: r.portfolio,
+    period: r.periodLabel,
+    from: r.from === null ? null : Date.parse(r.from),
+    equity: r.equity,
+    at: Date.parse(r.to),
+    returnPct: r.totalPnlPct,
+  });
+  const path = await writeHtmlReport(file, chart, `cctrader · P&L ${r.portfolio} · ${r.periodLabel}`);
+  say(`HTML report: ${path}`);
 }

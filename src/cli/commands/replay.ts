@@ -177,11 +177,17 @@ function registerReplayViews(replay: Command, ctx: CliContext): void {
     .command('show <id>')
     .description('the report of one replay (`latest` for the newest)')
     .option('--json', 'print one JSON document')
-    .action(async (id: string, _opts: { json?: boolean }, cmd: Command) => {
-      const opts = cmd.optsWithGlobals<{ json?: boolean }>();
+    .option('--html <file>', 'also write the equity against buy-and-hold and the trades on the price as a self-contained HTML page')
+    .action(async (id: string, _opts: { json?: boolean; html?: string }, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<{ json?: boolean; html?: string }>();
       const { loadReport } = await import('../../replay/runs.js');
       await ctx.withApp(ctx.config(), async ({ deps }) => {
         const report = await loadReport(deps.db, id === 'latest' ? undefined : id);
+        if (opts.html) {
+          const [{ replayChart }, { writeHtmlReport }] = await Promise.all([import('../../charts/replay.js'), import('../../charts/html-report.js')]);
+          const path = await writeHtmlReport(opts.html, await replayChart(deps.db, report), `cctrader · replay ${report.id}`);
+          ctx[opts.json ? 'err' : 'out'](`HTML report: ${path}`);
+        }
         if (opts.json) return ctx.json(report);
         ctx.out(renderReplayReport(report));
       });

@@ -100,13 +100,19 @@ export function registerScorecard(program: Command, ctx: CliContext): void {
     .option('--since <when>', 'ISO date/time or a span back from now: 7d, 12h, 30m (default: every signal)')
     .option('--analyst <who>', `only signals by ${ANALYSTS.join(', ')} (manual = not from a scan cycle)`)
     .option('--json', 'print one JSON document')
-    .action(async (opts: { since?: string; analyst?: string; json?: boolean }) => {
+    .option('--html <file>', 'also write the calibration chart as a self-contained HTML page')
+    .action(async (opts: { since?: string; analyst?: string; json?: boolean; html?: string }) => {
       const { getSignalScorecard } = await import('../../outcomes/scorecard.js');
       if (opts.analyst !== undefined && !(ANALYSTS as readonly string[]).includes(opts.analyst)) {
         throw new AppError('INVALID_INPUT', `--analyst is one of ${ANALYSTS.join(', ')}`);
       }
       await ctx.withApp(ctx.config(), async ({ deps }) => {
         const r = await getSignalScorecard(deps, { since: opts.since, analyst: opts.analyst as AnalystFilter | undefined });
+        if (opts.html) {
+          const [{ scorecardChart }, { writeHtmlReport }] = await Promise.all([import('../../charts/scorecard.js'), import('../../charts/html-report.js')]);
+          const path = await writeHtmlReport(opts.html, scorecardChart(r), 'cctrader · signal calibration');
+          ctx[opts.json ? 'err' : 'out'](`HTML report: ${path}`);
+        }
         if (opts.json) return ctx.json(r);
         ctx.out(renderScorecard(r).join('\n'));
       });

@@ -35,4 +35,17 @@ export const fetchMarketDataTool = defineTool({
   },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   handler: ({ symbol, timeframe, limit, lookback }, deps) => getCandleReport(deps, symbol, timeframe, Math.max(lookback, limit), limit),
+  view: {
+    name: 'candles',
+    data: async (_args, out, deps, { binding }) =>
+      (await import('../../charts/candles.js')).marketDataChart(deps, {
+        symbol: out.symbol,
+        market: out.market,
+        timeframe: out.timeframe,
+        asOf: out.asOf,
+        candles: out.summary.candles,
+        forming: out.forming,
+        portfolio: binding?.portfolio,
+      }),
+  },
 });

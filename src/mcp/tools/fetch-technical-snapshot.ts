@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { DEFAULT_SNAPSHOT_TIMEFRAMES, technicalSnapshot } from '../../analysis/service.js';
+import { DEFAULT_CANDLES, DEFAULT_SNAPSHOT_TIMEFRAMES, technicalSnapshot } from '../../analysis/service.js';
+import type { Timeframe } from '../../market/types.js';
 import { defineTool } from '../define-tool.js';
 import { marketOut, symbolArg, timeframeArg } from '../schemas.js';
 import { bollingerOut, candlestickOut, emaOut, macdOut, readOnlyMarket } from './analysis-shared.js';
@@ -53,4 +54,16 @@ export const fetchTechnicalSnapshotTool = defineTool({
   },
   annotations: readOnlyMarket,
   handler: ({ symbol, timeframes }, deps) => technicalSnapshot(deps, symbol, timeframes),
+  view: {
+    name: 'candles',
+    data: async (_args, out, deps, { binding }) =>
+      (await import('../../charts/candles.js')).snapshotChart(deps, {
+        symbol: out.symbol,
+        market: out.market,
+        timeframes: Object.entries(out.timeframes).flatMap(([timeframe, s]) => (s && 'asOf' in s ? [{ timeframe: timeframe as Timeframe, asOf: s.asOf }] : [])),
+        keyLevels: out.keyLevels,
+        count: DEFAULT_CANDLES,
+        portfolio: binding?.portfolio,
+      }),
+  },
 });

@@ -68,4 +68,19 @@ export const getPnlReportTool = defineTool({
     } = await (await import('../../portfolio/pnl-report.js')).getPnlReport(deps, { portfolio, period, minTrades: min_trades });
     return { portfolio: name, period: p, summary, bySymbol, equityCurve, llmCost, ...(warnings ? { warnings } : {}) };
   },
+  view: {
+    name: 'portfolio',
+    data: async (_args, out, deps) => {
+      const [{ portfolioChart }, { PERIOD_LABEL }] = await Promise.all([import('../../charts/portfolio.js'), import('../../portfolio/pnl-report.js')]);
+      const s = out.summary;
+      return portfolioChart(deps, {
+        portfolio: out.portfolio,
+        period: PERIOD_LABEL[out.period],
+        from: s.from === null ? null : Date.parse(s.from),
+        equity: s.equity,
+        at: Date.parse(s.to),
+        returnPct: s.totalPnlPct,
+      });
+    },
+  },
 });

@@ -47,4 +47,19 @@ export const getPortfolioStatusTool = defineTool({
     } = await (await import('../../portfolio/status.js')).getPortfolioStatus(deps, { portfolio, symbol });
     return { portfolio: name, asOf, account, positions, justClosed, halted, haltReason, breaker, ...(warnings ? { warnings } : {}) };
   },
+  view: {
+    name: 'portfolio',
+    data: async (_args, out, deps) => {
+      const { chartPosition, portfolioChart } = await import('../../charts/portfolio.js');
+      return portfolioChart(deps, {
+        portfolio: out.portfolio,
+        period: 'All Time',
+        from: null,
+        equity: out.account.equity,
+        at: Date.parse(out.asOf),
+        returnPct: out.account.returnPct,
+        positions: out.positions.items.map(chartPosition),
+      });
+    },
+  },
 });

@@ -51,4 +51,11 @@ export const getReplayReportTool = defineTool({
       warnings: r.warnings,
     };
   },
+  view: {
+    name: 'replay',
+    data: async (_args, out, deps) => {
+      const [{ loadReport }, { replayChart }] = await Promise.all([import('../../replay/runs.js'), import('../../charts/replay.js')]);
+      return replayChart(deps.db, await loadReport(deps.db, out.id));
+    },
+  },
 });

@@ -66,4 +66,5 @@ export const getSignalScorecardTool = defineTool({
     const { evaluation: _evaluation, ...card } = await (await import('../../outcomes/scorecard.js')).getSignalScorecard(deps, { since, analyst });
     return card;
   },
+  view: { name: 'scorecard', data: async (_args, out) => (await import('../../charts/scorecard.js')).scorecardChart(out) },
 });

@@ -1,0 +1,48 @@
+/** The scorecard view's data (get_signal_scorecard, `scorecard --html`): the calibration chart's buckets. */
+import type { ScorecardChart } from './types.js';
+
+interface Group {
+  key: string;
+  signals: number;
+  decided: number;
+  pending: number;
+  targets: number;
+  stops: number;
+  expired: number;
+  hitRate: number | null;
+  avgR: number | null;
+}
+
+export interface ScorecardLike {
+  since: string | null;
+  to: string;
+  analyst: string;
+  horizonHours: number;
+  totals: Group;
+  byConfidence: Array<Group & { avgConfidence: number | null }>;
+}
+
+/** Pure: the same numbers the answer gives, shaped for the chart. */
+export function scorecardChart(card: ScorecardLike): ScorecardChart {
+  const t = card.totals;
+  return {
+    view: 'scorecard',
+    since: card.since,
+    to: card.to,
+    analyst: card.analyst,
+    horizonHours: card.horizonHours,
+    totals: { signals: t.signals, decided: t.decided, hitRate: t.hitRate, avgR: t.avgR },
+    buckets: card.byConfidence.map((b) => ({
+      key: b.key,
+      signals: b.signals,
+      decided: b.decided,
+      pending: b.pending,
+      targets: b.targets,
+      stops: b.stops,
+      expired: b.expired,
+      hitRate: b.hitRate,
+      avgR: b.avgR,
+      avgConfidence: b.avgConfidence,
+    })),
+  };
+}
