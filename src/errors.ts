@@ -16,6 +16,7 @@ export const ERROR_CODES = [
   'CONFLICT',
   'BUDGET_EXCEEDED',
   'HALTED',
+  'CANCELLED',
   'INTERNAL',
 ] as const;
 

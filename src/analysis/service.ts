@@ -3,6 +3,7 @@
  * candles through the cache-aware market port, then run the pure functions of this folder.
  * This is the only module of analysis/ that does I/O (through the port it is given).
  */
+import { noProgress, progressCounter, type Progress } from '../shared/progress.js';
 import { AppError, isAppError } from '../errors.js';
 import { marketLabel } from '../market/symbols.js';
 import type { Candle, MarketData, Timeframe } from '../market/types.js';
@@ -61,15 +62,20 @@ export async function technicalSnapshot(
   symbol: string,
   timeframes: readonly Timeframe[] = DEFAULT_SNAPSHOT_TIMEFRAMES,
   count = DEFAULT_CANDLES,
+  progress: Progress = noProgress,
 ): Promise<TechnicalSnapshot> {
   const info = await deps.market.resolveSymbol(symbol);
   const unique = [...new Set(timeframes)];
+  const step = progressCounter(progress, unique.length);
   const fetched = await Promise.all(
     unique.map(async (tf): Promise<[Timeframe, readonly Candle[] | { error: { code: string; message: string } }]> => {
       try {
-        return [tf, (await deps.market.candles(info.symbol, tf, { limit: count })).candles];
+        const { candles } = await deps.market.candles(info.symbol, tf, { limit: count });
+        step(`${tf}: ${candles.length} candles`);
+        return [tf, candles];
       } catch (error) {
-        if (!isAppError(error)) throw error;
+        if (!isAppError(error) || error.code === 'CANCELLED') throw error;
+        step(`${tf}: ${error.code}`);
         return [tf, { error: { code: error.code, message: error.message } }];
       }
     }),

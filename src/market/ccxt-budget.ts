@@ -17,7 +17,8 @@
  */
 import type { Exchange } from 'ccxt';
 import type { ExchangeLimits } from './exchange-limits.js';
-import type { RequestBudget } from './request-budget.js';
+import { cancelledError, type RequestBudget } from './request-budget.js';
+import { currentCancellation } from '../shared/cancellation.js';
 
 /** The parts of ccxt's Exchange this module overrides (not in ccxt's public typings). */
 interface CcxtHooks {
@@ -50,7 +51,7 @@ export function installRequestBudget(exchange: Exchange, budget: RequestBudget, 
   ex.fetch2 = async (path, api = 'public', method = 'GET', params = {}, headers = undefined, body = undefined, config = {}) => {
     const cost = Number(ex.calculateRateLimiterCost(api, method, path, params, config));
     const weight = Number.isFinite(cost) && cost > 0 ? cost / limits.unitCost : 1;
-    const release = await budget.acquire(weight);
+    const release = await budget.acquire(weight, currentCancellation());
     try {
       return await fetch2(path, api, method, params, headers, body, config);
     } finally {
@@ -61,7 +62,7 @@ export function installRequestBudget(exchange: Exchange, budget: RequestBudget, 
   // Last check before the HTTP client: a back-off that began after this request got its tokens
   // (fetch2 awaits between the two) stops it too.
   ex.fetch = (...args) => {
-    const refused = budget.refusal();
+    const refused = budget.refusal() ?? (currentCancellation()?.aborted ? cancelledError() : null);
     return refused ? Promise.reject(refused) : fetch(...args);
   };
   ex.handleErrors = (status, reason, url, method, headers, body, parsed, ...rest) => {

@@ -9,10 +9,11 @@ import type { Exchange, OHLCV, Ticker as CcxtTicker } from 'ccxt';
 import { AppError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { CandleCache } from './candle-cache.js';
+import { currentCancellation, detached } from '../shared/cancellation.js';
 import { installRequestBudget } from './ccxt-budget.js';
 import { translateCcxtError } from './ccxt-errors.js';
 import { exchangeLimits, type ExchangeLimits } from './exchange-limits.js';
-import { RequestBudget, type BudgetTimer } from './request-budget.js';
+import { cancelledError, RequestBudget, type BudgetTimer } from './request-budget.js';
 import { withRetry, type RetryPolicy } from './retry.js';
 import { SymbolIndex } from './symbols.js';
 import {
@@ -179,6 +180,8 @@ export class CcxtMarketData implements MarketData, HistorySource {
         onRetry: (error, attempt, delayMs) => this.options.log.warn('exchange call retried', { what, code: error.code, attempt, delayMs }),
       },
       async () => {
+        // A cancelled call starts no further exchange call, nor a retry of one.
+        if (currentCancellation()?.aborted) throw cancelledError();
         const ex = await this.exchange();
         try {
           return await fn(ex);
@@ -194,7 +197,8 @@ export class CcxtMarketData implements MarketData, HistorySource {
   }
 
   private index(): Promise<SymbolIndex> {
-    this.indexPromise ??= this.loadIndex().catch((error: unknown) => {
+    // Shared by every call: a cancelled call never cancels the market list another call waits for.
+    this.indexPromise ??= detached(() => this.loadIndex()).catch((error: unknown) => {
       // ccxt caches a failed loadMarkets and rethrows it forever; we reload on the next call.
       this.indexPromise = undefined;
       throw error;

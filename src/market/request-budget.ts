@@ -82,6 +82,11 @@ interface Waiter {
 
 const MINUTE_MS = 60_000;
 
+/** The error of a request whose call was cancelled before it was sent. */
+export function cancelledError(): AppError {
+  return new AppError('CANCELLED', 'The call was cancelled; the request was not sent', { hint: 'call again to retry' });
+}
+
 export class RequestBudget {
   readonly capacity: number;
   readonly windowMs: number;
@@ -112,12 +117,29 @@ export class RequestBudget {
    * first served. Resolves with the release to call when the request is over; rejects with
    * RATE_LIMITED while a back-off is in force.
    */
-  acquire(weight = 1): Promise<Release> {
+  acquire(weight = 1, signal?: AbortSignal): Promise<Release> {
     const w = Math.min(this.capacity, Number.isFinite(weight) && weight > 0 ? weight : 1);
     const refused = this.refusal();
     if (refused) return Promise.reject(refused);
+    if (signal?.aborted) return Promise.reject(cancelledError());
     return new Promise<Release>((resolve, reject) => {
-      this.queue.push({ weight: w, resolve, reject });
+      const waiter: Waiter = { weight: w, resolve, reject };
+      if (signal) {
+        // A cancelled call leaves the queue: its request is never sent.
+        const onAbort = (): void => {
+          const at = this.queue.indexOf(waiter);
+          if (at < 0) return;
+          this.queue.splice(at, 1);
+          reject(cancelledError());
+          this.pump();
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        waiter.resolve = (release) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(release);
+        };
+      }
+      this.queue.push(waiter);
       this.pump();
     });
   }

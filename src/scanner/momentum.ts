@@ -6,6 +6,7 @@
  * - `cooldown`: stopped out on it less than COOLDOWN_MINUTES ago (COOLDOWN).
  */
 import type { Deps } from '../deps.js';
+import { noProgress, progressCounter, type Progress } from '../shared/progress.js';
 import { rankMovers, type Mover } from '../market/movers.js';
 import { DEFAULT_PORTFOLIO, findPortfolio } from '../trading/portfolios.js';
 import { STOP_OUTS } from '../trading/risk-state.js';
@@ -19,6 +20,8 @@ export interface MoverScanOptions {
   portfolio?: string;
   /** Keep symbols the portfolio holds or is cooling down on (default false: they are set aside). */
   includeHeld?: boolean;
+  /** Called after each step: the market list and all tickers, the ranking, the held symbols. */
+  progress?: Progress;
 }
 
 export interface ScanResult {
@@ -40,10 +43,14 @@ export async function scanMovers(deps: Pick<Deps, 'market' | 'db' | 'config' | '
   const thresholdPct = options.thresholdPct ?? deps.config.MOVERS_THRESHOLD_PCT;
   const limit = options.limit ?? deps.config.MAX_MOVERS;
   const minTurnoverUsd = options.minTurnoverUsd ?? deps.config.MIN_TURNOVER_USD;
+  const step = progressCounter(options.progress ?? noProgress, 3);
   const [markets, tickers] = await Promise.all([deps.market.markets(), deps.market.tickers()]);
+  step(`${markets.length} markets, ${tickers.length} tickers`);
   const at = deps.clock.now();
   const { tradable, movers } = rankMovers(tickers, markets, { thresholdPct, minTurnoverUsd });
+  step(`${movers.length} movers at ${thresholdPct}% or more among ${tradable} tradable`);
   const blocked = options.includeHeld ? new Map<string, HeldReason>() : await heldSymbols(deps, options.portfolio ?? DEFAULT_PORTFOLIO, at);
+  step(`${blocked.size} held or cooling down`);
   const held: ScanResult['held'] = [];
   const open: Mover[] = [];
   for (const m of movers) {

@@ -11,6 +11,7 @@
  * News and Fear & Greed answers are cached for SENTIMENT_CACHE_MINUTES (news per base asset, so
  * BTC/USDT and BTCUSDT share one paid answer); positioning is read fresh every time.
  */
+import { noProgress, progressCounter, type Progress } from '../shared/progress.js';
 import { randomBytes } from 'node:crypto';
 import type { MarketData } from '../market/types.js';
 import type { Logger } from '../log.js';
@@ -53,6 +54,8 @@ export interface SentimentRequest {
   symbol: string;
   /** Ask the news source (Perplexity). Default true. */
   includeNews?: boolean;
+  /** Called as each source answers. */
+  progress?: Progress;
 }
 
 type Outcome = { ok: true; reading: SentimentReading; cached: boolean } | { ok: false; error: AppError };
@@ -84,10 +87,18 @@ export async function getSentiment(deps: SentimentContext, request: SentimentReq
   };
 
   const includeNews = request.includeNews ?? true;
+  const asked = [!resolveError, Boolean(news && includeNews), Boolean(fearGreed)].filter(Boolean).length;
+  const step = progressCounter(request.progress ?? noProgress, Math.max(asked, 1));
+  const reported = async (id: SentimentSourceId, outcome: Promise<Outcome>): Promise<Outcome> => {
+    const o = await outcome;
+    if (!o.ok && o.error.code === 'CANCELLED') throw o.error;
+    step(`${id}: ${o.ok ? 'ok' : o.error.code}`);
+    return o;
+  };
   const [positioning, newsOutcome, fearGreedOutcome] = await Promise.all([
-    resolveError ? Promise.resolve<Outcome>({ ok: false, error: resolveError }) : run(new PositioningSource(deps.market), null),
-    news && includeNews ? run(news, `news:${subject.base}`) : Promise.resolve(null),
-    fearGreed ? run(fearGreed, 'fear_greed') : Promise.resolve(null),
+    resolveError ? Promise.resolve<Outcome>({ ok: false, error: resolveError }) : reported('positioning', run(new PositioningSource(deps.market), null)),
+    news && includeNews ? reported('news', run(news, `news:${subject.base}`)) : Promise.resolve(null),
+    fearGreed ? reported('fear_greed', run(fearGreed, 'fear_greed')) : Promise.resolve(null),
   ]);
 
   const sources: SourceReport[] = [
