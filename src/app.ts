@@ -13,7 +13,7 @@ import { openDatabase, type Database } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { type Deps } from './deps.js';
 import { systemClock, type Clock } from './shared/clock.js';
-import { createLogger, type Logger } from './log.js';
+import { createLogger, LogFeed, type Logger } from './log.js';
 import { CcxtMarketData } from './market/ccxt-market-data.js';
 import type { HistorySource } from './market/types.js';
 import { TtlCache } from './sentiment/cache.js';
@@ -50,12 +50,13 @@ export interface CreateDepsOptions {
   agentEnv?: Record<string, string | undefined>;
 }
 
-export function createLoggerFor(config: Config, writeLog: (line: string) => void): Logger {
-  return createLogger({ level: config.LOG_LEVEL, write: writeLog, secrets: secretValues(config) });
+export function createLoggerFor(config: Config, writeLog: (line: string) => void, feed?: LogFeed): Logger {
+  return createLogger({ level: config.LOG_LEVEL, write: writeLog, secrets: secretValues(config), ...(feed ? { feed } : {}) });
 }
 
 export async function createDeps(config: Config, options: CreateDepsOptions): Promise<AppHandle> {
-  const log = createLoggerFor(config, options.writeLog);
+  const logFeed = new LogFeed();
+  const log = createLoggerFor(config, options.writeLog, logFeed);
   const clock = options.clock ?? systemClock;
   const database = openDatabase(config.DB_PATH ?? ':memory:');
   try {
@@ -82,7 +83,7 @@ export async function createDeps(config: Config, options: CreateDepsOptions): Pr
     log: log.child({ component: 'market' }),
     now: () => clock.now(),
   });
-  const deps: Deps = { config, log, clock, db: database.db, market, sentiment: createSentimentDeps(config, log, clock, database, options) };
+  const deps: Deps = { config, log, clock, db: database.db, market, sentiment: createSentimentDeps(config, log, clock, database, options), logFeed };
   const app: AppHandle = {
     deps,
     database,

@@ -3,7 +3,7 @@
 import type { Kysely } from 'kysely';
 import type { Config } from './config.js';
 import type { DB } from './db/schema.js';
-import type { Logger } from './log.js';
+import type { LogFeed, Logger } from './log.js';
 import type { MarketData } from './market/types.js';
 import type { SentimentDeps } from './sentiment/types.js';
 import type { Clock } from './shared/clock.js';
@@ -16,4 +16,6 @@ export interface Deps {
   market: MarketData;
   /** Optional sentiment sources (news, Fear & Greed) and their cache. */
   sentiment: SentimentDeps;
+  /** The log records as written, for MCP clients that asked for them (logging/setLevel). */
+  logFeed?: LogFeed;
 }

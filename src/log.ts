@@ -21,6 +21,47 @@ export interface LoggerOptions {
   /** Secret values that must never appear in a log line. Values shorter than 4 chars are ignored. */
   secrets?: readonly string[];
   now?: () => number;
+  /** Also hands each record, redacted, to the feed's listeners (MCP clients' notifications/message). */
+  feed?: LogFeed;
+}
+
+/** A level a record is written at. */
+export type RecordLevel = Exclude<LogLevel, 'silent'>;
+
+/** One log record as written to stderr: `t`, `level`, `msg` and the fields, redacted. */
+export type LogRecord = Record<string, unknown> & { t: string; level: RecordLevel; msg: string };
+
+/**
+ * The log records as they are written, for listeners that want them at their own level (an MCP
+ * client that called logging/setLevel): a listener may ask for more detail than stderr shows.
+ */
+export class LogFeed {
+  private readonly listeners = new Set<{ rank: number; fn: (record: LogRecord) => void }>();
+
+  /** The most detailed level any listener wants (none: nothing is handed on). */
+  minRank(): number {
+    let min = Infinity;
+    for (const l of this.listeners) min = Math.min(min, l.rank);
+    return min;
+  }
+
+  subscribe(level: LogLevel, fn: (record: LogRecord) => void): () => void {
+    const entry = { rank: RANK[level], fn };
+    this.listeners.add(entry);
+    return () => void this.listeners.delete(entry);
+  }
+
+  publish(record: LogRecord): void {
+    const rank = RANK[record.level];
+    for (const l of this.listeners) {
+      if (rank < l.rank) continue;
+      try {
+        l.fn(record);
+      } catch {
+        // A listener's failure (a closed connection) never reaches the code that logged.
+      }
+    }
+  }
 }
 
 export function createRedactor(secrets: readonly (string | undefined)[]): (text: string) => string {
@@ -34,8 +75,11 @@ export function createRedactor(secrets: readonly (string | undefined)[]): (text:
 export function createLogger(options: LoggerOptions, base: Record<string, unknown> = {}): Logger {
   const redact = createRedactor(options.secrets ?? []);
   const now = options.now ?? Date.now;
-  const emit = (level: LogLevel, msg: string, fields?: Record<string, unknown>): void => {
-    if (RANK[level] < RANK[options.level]) return;
+  const feed = options.feed;
+  const emit = (level: RecordLevel, msg: string, fields?: Record<string, unknown>): void => {
+    const toSink = RANK[level] >= RANK[options.level];
+    const toFeed = feed !== undefined && RANK[level] >= feed.minRank();
+    if (!toSink && !toFeed) return;
     const record: Record<string, unknown> = { t: new Date(now()).toISOString(), level, msg, ...base, ...fields };
     let line: string;
     try {
@@ -43,7 +87,9 @@ export function createLogger(options: LoggerOptions, base: Record<string, unknow
     } catch {
       line = JSON.stringify({ t: record.t, level, msg });
     }
-    options.write(redact(line) + '\n');
+    const redacted = redact(line);
+    if (toSink) options.write(redacted + '\n');
+    if (toFeed) feed.publish(JSON.parse(redacted) as LogRecord);
   };
   return {
     debug: (m, f) => emit('debug', m, f),
