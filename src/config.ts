@@ -13,6 +13,10 @@ const positive = () => num().positive();
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const url = () => z.url({ protocol: /^https?$/ });
 
+/** The groups of MCP tools a server can be limited to (serve --toolsets). */
+export const TOOLSET_NAMES = ['market', 'analysis', 'sentiment', 'trading', 'usage'] as const;
+export type ToolsetName = (typeof TOOLSET_NAMES)[number];
+
 /** Every setting: name, schema with default, and the line the README and `cctrader config` show. */
 export const configSchema = z.object({
   // Exchange and market data
@@ -55,6 +59,19 @@ export const configSchema = z.object({
     .regex(/^https?:\/\/[^\s,]+(,\s*https?:\/\/[^\s,]+)*$/, 'must be comma-separated origins like https://app.example.com')
     .optional()
     .describe('browser origins (comma-separated) the HTTP transport accepts besides its own'),
+
+  CCTRADER_READ_ONLY: bool().default(false).describe('serve only the read-only tools (no submit_trading_signal, no close_position); same as serve --read-only'),
+  CCTRADER_TOOLSETS: z
+    .string()
+    .transform((v) =>
+      v
+        .split(',')
+        .map((x) => x.trim().toLowerCase())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.enum(TOOLSET_NAMES)).min(1, `must name at least one of ${TOOLSET_NAMES.join(', ')}`))
+    .optional()
+    .describe(`the tool groups the MCP server serves, comma-separated: ${TOOLSET_NAMES.join(', ')} (default all); same as serve --toolsets`),
 
   // Agent runner (original names)
   ANTHROPIC_API_KEY: z.string().optional().describe('enables the Claude analyst'),

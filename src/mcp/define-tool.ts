@@ -2,6 +2,7 @@
 import type { z } from 'zod';
 import type { ChartPayload, ViewName } from '../charts/types.js';
 import type { Deps } from '../deps.js';
+import type { Progress } from '../shared/progress.js';
 import type { RunBinding } from '../signals/binding.js';
 
 export interface ToolAnnotations {
@@ -16,6 +17,8 @@ export interface ToolContext {
   signal: AbortSignal;
   /** Set on the in-process server of an unattended analysis: the run's portfolio, signal_id and coin. */
   binding?: RunBinding | undefined;
+  /** notifications/progress for a call that carries a progressToken; a no-op otherwise. */
+  progress: Progress;
 }
 
 export interface ToolDefinition<I extends z.ZodRawShape = z.ZodRawShape, O extends z.ZodRawShape = z.ZodRawShape> {

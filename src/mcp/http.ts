@@ -11,7 +11,7 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
-import { createMcpServer } from './server.js';
+import { createMcpServer, type McpServerOptions } from './server.js';
 
 export interface HttpOptions {
   host: string;
@@ -23,6 +23,8 @@ export interface HttpOptions {
   allowedOrigins?: readonly string[];
   /** Largest request body accepted, bytes. */
   maxBodyBytes?: number;
+  /** What each session's server serves (toolsets, read-only mode). */
+  server?: McpServerOptions;
 }
 
 export interface HttpHandle {
@@ -106,6 +108,7 @@ class McpEndpoint {
   constructor(
     private readonly deps: Deps,
     private readonly maxBody: number,
+    private readonly serverOptions: McpServerOptions = {},
   ) {}
 
   async post(req: IncomingMessage, res: ServerResponse, sessionId: string | undefined): Promise<void> {
@@ -127,7 +130,7 @@ class McpEndpoint {
     transport.onclose = () => {
       if (transport.sessionId) this.sessions.delete(transport.sessionId);
     };
-    await createMcpServer(this.deps).connect(transport);
+    await createMcpServer(this.deps, this.serverOptions).connect(transport);
     return transport.handleRequest(req, res, body);
   }
 
@@ -181,7 +184,7 @@ export async function serveHttp(deps: Deps, options: HttpOptions): Promise<HttpH
   const log = deps.log.child({ component: 'http' });
   const expectedToken = options.token ? digest(options.token) : null;
   const guard = new RequestGuard(options);
-  const endpoint = new McpEndpoint(deps, options.maxBodyBytes ?? 1_000_000);
+  const endpoint = new McpEndpoint(deps, options.maxBodyBytes ?? 1_000_000, options.server);
   const handle = handler(guard, expectedToken, endpoint);
   const server: HttpServer = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {

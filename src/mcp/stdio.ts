@@ -2,7 +2,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { Deps } from '../deps.js';
-import { createMcpServer } from './server.js';
+import { createMcpServer, type McpServerOptions } from './server.js';
 
 export interface StdioHandle {
   /** Resolves when the client closes stdin or the transport closes. */
@@ -12,12 +12,16 @@ export interface StdioHandle {
 
 /** `deps` may be a promise: the server answers the handshake and tools/list at once, and tool
  * calls wait until the desk (database, migrations) is ready. */
-export async function serveStdio(deps: Deps | Promise<Deps>, stdin: Readable, stdout: Writable): Promise<StdioHandle> {
-  const server = createMcpServer(deps);
+export async function serveStdio(deps: Deps | Promise<Deps>, stdin: Readable, stdout: Writable, options: McpServerOptions = {}): Promise<StdioHandle> {
+  const server = createMcpServer(deps, options);
   const transport = new StdioServerTransport(stdin, stdout);
   let resolveClosed!: () => void;
   const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
-  server.onclose = () => resolveClosed();
+  const onclose = server.onclose;
+  server.onclose = () => {
+    onclose?.();
+    resolveClosed();
+  };
   stdin.once('end', () => void server.close());
   await server.connect(transport);
   void Promise.resolve(deps).then(

@@ -405,3 +405,9 @@ export async function cycleReport(db: Kysely<DB>, cycleId: string): Promise<Cycl
     movers: movers.map(moverReport),
   };
 }
+
+/** The report of the scan cycle started last (running, finished or stopped), if any. */
+export async function latestCycleReport(db: Kysely<DB>): Promise<CycleReport | undefined> {
+  const last = await db.selectFrom('scan_cycles').select('id').orderBy('started_at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
+  return last ? cycleReport(db, last.id) : undefined;
+}

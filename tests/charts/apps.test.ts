@@ -54,7 +54,7 @@ describe('the MCP Apps extension', () => {
   });
 
   it('lists and serves each view as one self-contained HTML page that loads nothing from the network', async () => {
-    const { resources } = await plain.client.listResources();
+    const resources = (await plain.client.listResources()).resources.filter((r) => r.uri.startsWith('ui://'));
     expect(resources.map((r) => r.uri).sort()).toEqual([...new Set(Object.values(VIEWS))].sort());
     for (const r of resources) {
       expect(r.mimeType).toBe(RESOURCE_MIME_TYPE);

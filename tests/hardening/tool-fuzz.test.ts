@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '../../src/errors.js';
 import { toolRegistry } from '../../src/mcp/registry.js';
-import { prepareTool } from '../../src/mcp/server.js';
+import { prepareTool } from '../../src/mcp/tool-prep.js';
 import { startTestDesk, type TestDesk } from '../helpers/desk.js';
 
 const RUNS = Number(process.env.CCTRADER_FUZZ_RUNS ?? 25);

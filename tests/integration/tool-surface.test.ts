@@ -39,6 +39,31 @@ describe('tools/list', () => {
     expect(bytes).toBeLessThanOrEqual(15 * 1024);
   });
 
+  // Hosts such as Claude Code defer tools behind a search: a tool must be found by the words a
+  // user would type, in its title or the first sentence of its description.
+  it('is found by the words a user searches for', async () => {
+    const { tools } = await desk.client.listTools();
+    const find = (word: string) =>
+      tools.filter((t) => `${t.title} ${t.description!.split(/(?<=\.)\s/)[0]}`.toLowerCase().includes(word.toLowerCase())).map((t) => t.name);
+    const expected: Record<string, string[]> = {
+      price: ['get_current_price'],
+      candles: ['fetch_market_data'],
+      indicators: ['fetch_technical_snapshot', 'analyze_trend', 'analyze_momentum', 'analyze_volatility'],
+      patterns: ['analyze_patterns'],
+      sentiment: ['fetch_sentiment_data'],
+      news: ['fetch_sentiment_data'],
+      gainers: ['scan_market_movers'],
+      signal: ['submit_trading_signal', 'get_signal_history', 'get_signal_scorecard'],
+      portfolio: ['get_portfolio_status'],
+      'P&L': ['get_pnl_report', 'get_portfolio_status'],
+      risk: ['get_risk_status'],
+      close: ['close_position'],
+      backtest: ['get_replay_report'],
+      spend: ['get_token_report'],
+    };
+    for (const [word, names] of Object.entries(expected)) expect(find(word), word).toEqual(expect.arrayContaining(names));
+  });
+
   it('is exactly the table in the README', () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     const section = readme.split('## Tools')[1]?.split('\n## ')[0] ?? '';

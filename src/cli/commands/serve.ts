@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
+import { TOOLSET_NAMES } from '../../config.js';
 import { AppError } from '../../errors.js';
+import type { McpServerOptions } from '../../mcp/server.js';
 import type { CliContext } from '../context.js';
 
 export function registerServe(program: Command, ctx: CliContext): void {
@@ -9,8 +11,11 @@ export function registerServe(program: Command, ctx: CliContext): void {
     .option('--http', 'serve Streamable HTTP instead of stdio')
     .option('--host <host>', 'HTTP bind address', '127.0.0.1')
     .option('--port <port>', 'HTTP port', '8765')
-    .action(async (opts: { http?: boolean; host: string; port: string }) => {
-      const config = ctx.config();
+    .option('--read-only', 'serve only the tools that change nothing (no submit_trading_signal, no close_position)')
+    .option('--toolsets <list>', `serve only these tool groups, comma-separated: ${TOOLSET_NAMES.join(', ')}`)
+    .action(async (opts: { http?: boolean; host: string; port: string; readOnly?: boolean; toolsets?: string }) => {
+      const config = ctx.config({ CCTRADER_READ_ONLY: opts.readOnly ? 'true' : undefined, CCTRADER_TOOLSETS: opts.toolsets });
+      const server: McpServerOptions = { selection: { readOnly: config.CCTRADER_READ_ONLY, toolsets: config.CCTRADER_TOOLSETS } };
       let stop!: () => void;
       const stopped = new Promise<void>((resolve) => (stop = resolve));
       const unsubscribe = ctx.io.onSignal(() => stop());
@@ -35,6 +40,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
               token: config.CCTRADER_HTTP_TOKEN,
               allowedHosts: list(config.CCTRADER_HTTP_ALLOWED_HOSTS),
               allowedOrigins: list(config.CCTRADER_HTTP_ALLOWED_ORIGINS),
+              server,
             });
             ctx.err(`cctrader MCP server on ${handle.url}`);
             await stopped;
@@ -49,6 +55,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
           opening.then((app) => app.deps),
           ctx.io.stdin,
           ctx.io.stdout,
+          server,
         );
         try {
           // A failed start (bad database, failed migration) rejects here and ends the command.

@@ -7,6 +7,7 @@
 import { ErrorCode as McpErrorCode, type GetPromptResult, type Prompt } from '@modelcontextprotocol/sdk/types.js';
 import { PROMPT_TEMPLATES, renderPrompt, type PromptName } from '../../agent/prompts.js';
 import { isAppError } from '../../errors.js';
+import { rpcError } from '../rpc-error.js';
 
 export interface McpPromptDefinition {
   /** snake_case, stable. */
@@ -45,13 +46,9 @@ export function promptListing(registry: readonly McpPromptDefinition[] = promptR
   });
 }
 
-/**
- * A JSON-RPC InvalidParams error whose message is ours alone. The SDK's McpError puts "MCP error
- * -32602:" into its message, and the client puts it in front again: an error with a `code` sends
- * the message as it is.
- */
-export function invalidParams(message: string): Error & { code: number } {
-  return Object.assign(new Error(message), { code: McpErrorCode.InvalidParams });
+/** A JSON-RPC InvalidParams error (rpc-error.ts). */
+function invalidParams(message: string): Error & { code: number } {
+  return rpcError(McpErrorCode.InvalidParams, message);
 }
 
 /** prompts/get: render one prompt. Unknown names and bad arguments are InvalidParams errors. */

@@ -48,5 +48,5 @@ export const fetchSentimentDataTool = defineTool({
     ),
   },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
-  handler: ({ symbol, include_news }, deps) => getSentiment(deps, { symbol, includeNews: include_news }),
+  handler: ({ symbol, include_news }, deps, { progress }) => getSentiment(deps, { symbol, includeNews: include_news, progress }),
 });

@@ -53,7 +53,7 @@ export const fetchTechnicalSnapshotTool = defineTool({
     timeframes: z.partialRecord(timeframeArg, z.union([timeframeSummary, timeframeFailure])),
   },
   annotations: readOnlyMarket,
-  handler: ({ symbol, timeframes }, deps) => technicalSnapshot(deps, symbol, timeframes),
+  handler: ({ symbol, timeframes }, deps, { progress }) => technicalSnapshot(deps, symbol, timeframes, DEFAULT_CANDLES, progress),
   view: {
     name: 'candles',
     data: async (_args, out, deps, { binding }) =>

@@ -26,9 +26,10 @@ export const getReplayReportTool = defineTool({
     warnings: z.array(z.string()),
   },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-  handler: async ({ id }, deps) => {
+  handler: async ({ id }, deps, { progress }) => {
     const { loadReport } = await import('../../replay/runs.js');
     const r = await loadReport(deps.db, id);
+    progress(1, 1, `replay ${r.id}: ${r.window.stepsRun} of ${r.window.steps} steps, ${r.status}`);
     const step = Math.max(1, Math.ceil(r.equityCurve.length / CURVE_POINTS));
     const curve = r.equityCurve.filter((_, i) => i % step === 0 || i === r.equityCurve.length - 1);
     return {

@@ -17,8 +17,8 @@ export const scanMarketMoversTool = defineTool({
     held: z.array(z.looseObject({})),
   },
   annotations: readOnlyMarket,
-  handler: async ({ threshold_pct, limit }, deps) => {
-    const scan = await (await import('../../scanner/momentum.js')).scanMovers(deps, { thresholdPct: threshold_pct, limit });
+  handler: async ({ threshold_pct, limit }, deps, { progress }) => {
+    const scan = await (await import('../../scanner/momentum.js')).scanMovers(deps, { thresholdPct: threshold_pct, limit, progress });
     return {
       items: scan.items.map(({ market: _market, ...m }) => m),
       hasMore: scan.hasMore,
