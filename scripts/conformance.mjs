@@ -22,7 +22,16 @@ const DESK_VARS = /^(ANTHROPIC|BYBIT|PERPLEXITY|CCTRADER|EXCHANGE|DB_PATH|MARKET
 /** Scenarios the server passes today; any other may fail without failing the run. Not listed although
  * they pass: tools-call-simple-text and tools-call-error, which call test_* tools we do not have and
  * pass only on our isError answer to an unknown tool. */
-const EXPECTED = ['server-initialize', 'ping', 'tools-list', 'prompts-list', 'resources-list', 'server-sse-multiple-streams', 'dns-rebinding-protection'];
+const EXPECTED = [
+  'server-initialize',
+  'ping',
+  'tools-list',
+  'prompts-list',
+  'resources-list',
+  'logging-set-level',
+  'server-sse-multiple-streams',
+  'dns-rebinding-protection',
+];
 
 /** Runs a command to its end: { code, out } (stdout and stderr together). */
 function run(cmd, args, options = {}) {
