@@ -27,9 +27,10 @@ const DEFAULT_LEVEL: LogLevel = 'warn';
 
 export function registerLogging(server: Server, ready: Ready): { close(): void } {
   let unsubscribe: (() => void) | undefined;
+  let closed = false;
   const follow = (feed: LogFeed | undefined, level: LogLevel): void => {
     unsubscribe?.();
-    unsubscribe = feed?.subscribe(level, (record) => send(server, record));
+    unsubscribe = closed ? undefined : feed?.subscribe(level, (record) => send(server, record));
   };
   void ready.then(
     ({ deps }) => {
@@ -42,7 +43,12 @@ export function registerLogging(server: Server, ready: Ready): { close(): void }
     follow(deps.logFeed, FROM_MCP[request.params.level]);
     return {};
   });
-  return { close: () => unsubscribe?.() };
+  return {
+    close: () => {
+      closed = true;
+      unsubscribe?.();
+    },
+  };
 }
 
 function send(server: Server, record: LogRecord): void {

@@ -93,11 +93,21 @@ export function createMcpServer(deps: Deps | Promise<Deps>, options: McpServerOp
   });
   registerCompletions(server, ready, prompts);
 
-  const onclose = server.onclose;
-  server.onclose = () => {
+  // The transport closing (the client left) or close() (even before any transport): stop the
+  // subscription timer and the log listener.
+  const release = (): void => {
     resources.close();
     logging.close();
+  };
+  const onclose = server.onclose;
+  server.onclose = () => {
+    release();
     onclose?.();
+  };
+  const close = server.close.bind(server);
+  server.close = () => {
+    release();
+    return close();
   };
   return server;
 }
