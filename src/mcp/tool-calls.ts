@@ -51,18 +51,21 @@ export function registerToolHandlers(server: Server, options: ToolHandlerOptions
       const error = new AppError('NOT_FOUND', `No tool named ${String(name).slice(0, 60)}`, { hint: 'call tools/list for the available tools' });
       return errorResult(error, String(name), log, redact);
     }
+    // Progress notifications go out in order and all before the answer: a client drops the ones
+    // that arrive after it.
     const token = request.params._meta?.progressToken;
+    let sent: Promise<void> = Promise.resolve();
     const progress: Progress =
       token === undefined
         ? noProgress
-        : (done, total, message) =>
-            void extra
-              .sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: done, total, message: redact(message) } })
-              .catch(() => {});
+        : (done, total, message) => {
+            const params = { progressToken: token, progress: done, total, message: redact(message) };
+            sent = sent.then(() => extra.sendNotification({ method: 'notifications/progress', params })).catch(() => {});
+          };
     const ctx: ToolContext = { signal: extra.signal, binding, progress };
     const started = performance.now();
     try {
-      const { args, data } = await invokeTool(tool, request.params.arguments, deps, ctx);
+      const { args, data } = await invokeTool(tool, request.params.arguments, deps, ctx).finally(() => sent);
       log.debug('tool call', { tool: name, ms: Math.round(performance.now() - started) });
       const result = okResult(data, redact);
       const view = tool.def.view;

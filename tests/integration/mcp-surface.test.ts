@@ -8,7 +8,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { LoggingMessageNotificationSchema, ResourceUpdatedNotificationSchema, type Progress } from '@modelcontextprotocol/sdk/types.js';
+import {
+  CallToolResultSchema,
+  LoggingMessageNotificationSchema,
+  ProgressNotificationSchema,
+  ResourceUpdatedNotificationSchema,
+  type Progress,
+} from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimExchange, type SimExchange } from '../../src/sim/server.js';
 import { serveAndConnect, type ServedClient, type TransportKind } from '../helpers/mcp-connect.js';
@@ -73,12 +79,17 @@ describe.each<TransportKind>(['stdio', 'http'])('the MCP surface over %s', (kind
   let client: Client;
   const updated: string[] = [];
   const logs: Array<{ level: string; logger?: string; data: Structured }> = [];
+  const progressBy = new Map<string | number, Progress[]>();
   beforeAll(async () => {
     env = deskEnv({ EXCHANGE_TIMEOUT_MS: '1000', EXCHANGE_RETRIES: '3' });
     served = await serveAndConnect(kind, env);
     client = served.client;
     client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => void updated.push(n.params.uri));
     client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void logs.push(n.params as never));
+    client.setNotificationHandler(ProgressNotificationSchema, (n) => {
+      const { progressToken, ...progress } = n.params;
+      progressBy.get(progressToken)?.push(progress);
+    });
   }, 30_000);
   afterAll(async () => {
     await served.close();
@@ -171,23 +182,41 @@ describe.each<TransportKind>(['stdio', 'http'])('the MCP surface over %s', (kind
     await expect(complete({ type: 'ref/prompt', name: 'no_such_prompt' }, 'symbol', 'b')).rejects.toMatchObject({ code: -32602 });
   });
 
-  it('reports progress per timeframe, per sentiment source and per scan step', async () => {
+  /**
+   * A tools/call carrying `progressToken`, and the progress notifications the server sends for it,
+   * taken off the wire (the SDK client's own `onprogress` drops one that arrives in the same read as
+   * the answer, which the server cannot prevent on a pipe).
+   */
+  function callWithProgress(name: string, args: Record<string, unknown>, signal?: AbortSignal): { seen: Progress[]; done: Promise<unknown> } {
+    const token = `${name}-${Math.random().toString(36).slice(2)}`;
     const seen: Progress[] = [];
-    await client.callTool({ name: 'fetch_technical_snapshot', arguments: { symbol: 'SOL/USDT', timeframes: ['15m', '1h', '4h'] } }, undefined, {
-      onprogress: (p) => void seen.push(p),
-    });
-    expect(seen.map((p) => p.progress)).toEqual([1, 2, 3]);
-    expect(seen.every((p) => p.total === 3)).toBe(true);
-    expect(seen.map((p) => p.message!.split(':')[0]).sort()).toEqual(['15m', '1h', '4h']);
+    progressBy.set(token, seen);
+    const done = client.request(
+      { method: 'tools/call', params: { name, arguments: args, _meta: { progressToken: token } } },
+      CallToolResultSchema,
+      signal ? { signal } : {},
+    );
+    return { seen, done };
+  }
 
-    seen.length = 0;
-    await client.callTool({ name: 'scan_market_movers', arguments: {} }, undefined, { onprogress: (p) => void seen.push(p) });
-    expect(seen.map((p) => `${p.progress}/${p.total}`)).toEqual(['1/3', '2/3', '3/3']);
-    expect(seen[1]!.message).toMatch(/movers at 5% or more/);
+  it('reports progress per timeframe, per sentiment source and per scan step, all before the answer', async () => {
+    let call = callWithProgress('fetch_technical_snapshot', { symbol: 'SOL/USDT', timeframes: ['15m', '1h', '4h'] });
+    await call.done;
+    await until(() => call.seen.length === 3, 'three progress notifications');
+    expect(call.seen.map((p) => p.progress)).toEqual([1, 2, 3]);
+    expect(call.seen.every((p) => p.total === 3)).toBe(true);
+    expect(call.seen.map((p) => p.message!.split(':')[0]).sort()).toEqual(['15m', '1h', '4h']);
 
-    seen.length = 0;
-    await client.callTool({ name: 'fetch_sentiment_data', arguments: { symbol: 'BTC/USDT' } }, undefined, { onprogress: (p) => void seen.push(p) });
-    expect(seen.map((p) => p.message)).toEqual(['positioning: ok']);
+    call = callWithProgress('scan_market_movers', {});
+    await call.done;
+    await until(() => call.seen.length === 3, 'three progress notifications');
+    expect(call.seen.map((p) => `${p.progress}/${p.total}`)).toEqual(['1/3', '2/3', '3/3']);
+    expect(call.seen[1]!.message).toMatch(/movers at 5% or more/);
+
+    call = callWithProgress('fetch_sentiment_data', { symbol: 'BTC/USDT' });
+    await call.done;
+    await until(() => call.seen.length === 1, 'one progress notification');
+    expect(call.seen.map((p) => p.message)).toEqual(['positioning: ok']);
   });
 
   it('stops the work of a cancelled call: no retry goes out after the cancel', async () => {
@@ -196,19 +225,15 @@ describe.each<TransportKind>(['stdio', 'http'])('the MCP surface over %s', (kind
     try {
       const before = sim.requestCount('/v5/market/kline');
       const controller = new AbortController();
-      const seen: Progress[] = [];
-      const pending = client.callTool({ name: 'fetch_technical_snapshot', arguments: { symbol: 'XRP/USDT', timeframes: ['15m', '1h', '4h'] } }, undefined, {
-        signal: controller.signal,
-        onprogress: (p) => void seen.push(p),
-      });
-      pending.catch(() => {});
-      await until(() => seen.length === 2, 'the two timeframes that answer');
+      const call = callWithProgress('fetch_technical_snapshot', { symbol: 'XRP/USDT', timeframes: ['15m', '1h', '4h'] }, controller.signal);
+      call.done.catch(() => {});
+      await until(() => call.seen.length === 2, 'the two timeframes that answer');
       controller.abort('user cancelled');
-      await expect(pending).rejects.toThrow();
+      await expect(call.done).rejects.toThrow();
       // Without the cancel, the 4h retries go out at ~1.25 s, ~2.5 s and ~4 s.
       await new Promise((r) => setTimeout(r, 3000));
       expect(sim.requestCount('/v5/market/kline') - before).toBe(3);
-      expect(seen).toHaveLength(2);
+      expect(call.seen).toHaveLength(2);
     } finally {
       sim.faults.clear();
     }
