@@ -160,6 +160,25 @@ describe.each<TransportKind>(['stdio', 'http'])('the MCP surface over %s', (kind
     expect(latest.status).toBe('completed');
   }, 60_000);
 
+  it('lists a replay run by the CLI, reads it as get_replay_report answers it, and completes its id', async () => {
+    const day = 86_400_000;
+    const to = new Date(Math.floor(Date.now() / day) * day).toISOString();
+    const from = new Date(Date.parse(to) - 2 * day).toISOString();
+    const run = await runBin(['replay', '--from', from, '--to', to, '--every', '4h', '--symbols', 'BTC,ETH', '--json'], env, { timeoutMs: 60_000 });
+    expect(run.code, run.stderr).toBe(0);
+    const id = JSON.parse(run.stdout).id as string;
+    const uri = `cctrader://replays/${id}`;
+    expect((await client.listResources()).resources.map((r) => r.uri)).toContain(uri);
+    const report = await readJson(client, uri);
+    const { data: tool } = await call(client, 'get_replay_report', { id });
+    expect(report).toEqual(tool);
+    expect(report.window.stepsRun).toBe(report.window.steps);
+    const ids = (await client.complete({ ref: { type: 'ref/resource', uri: 'cctrader://replays/{id}' }, argument: { name: 'id', value: id.slice(0, 4) } }))
+      .completion;
+    expect(ids.values).toContain(id);
+    await expect(client.readResource({ uri: 'cctrader://replays/no-such-replay' })).rejects.toMatchObject({ code: -32002 });
+  }, 60_000);
+
   it('completes symbols most traded first, directions, timeframes and portfolio names', async () => {
     const complete = async (ref: { type: 'ref/prompt'; name: string } | { type: 'ref/resource'; uri: string }, name: string, value: string) =>
       (await client.complete({ ref, argument: { name, value } })).completion;
