@@ -78,6 +78,12 @@ async function freshDesk(sim: SimExchange, limiting: Limiting): Promise<Desk> {
       // The simulator has about 30 perpetuals and 6-10 movers of 5 %: take any move, so there are 20.
       MOVERS_THRESHOLD_PCT: '0.0001',
       MIN_TURNOVER_USD: '0',
+      // Room (slots, exposure, margin) for every mover's trade, so the cycle analyses all 20 whatever
+      // the day's market: on the default limits it stops starting analyses once no trade could
+      // follow (5 positions, or the cash of 5 unlevered ones).
+      MAX_OPEN_POSITIONS: '50',
+      MAX_TOTAL_EXPOSURE_PCT: '10000',
+      LEVERAGE: '10',
     },
   });
   const backoffs: BackoffMark[] = [];
