@@ -5,7 +5,7 @@
  * cheap query whose answer changes when the resource does (a fill, a close, a finished cycle),
  * which the subscription watch compares.
  */
-import { sql } from 'kysely';
+import type { RawBuilder, sql as Sql } from 'kysely';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { noProgress } from '../shared/progress.js';
@@ -40,8 +40,13 @@ async function toolAnswer(tool: AnyTool, args: Record<string, unknown>, deps: De
   return data;
 }
 
-async function one(deps: Deps, query: ReturnType<typeof sql<Record<string, unknown>>>): Promise<string> {
-  const { rows } = await query.execute(deps.db);
+/**
+ * The first row of a query, as text. kysely's `sql` is imported on first use: the stdio server
+ * answers the handshake before the database module is loaded.
+ */
+async function one(deps: Deps, query: (sql: typeof Sql) => RawBuilder<Record<string, unknown>>): Promise<string> {
+  const { sql } = await import('kysely');
+  const { rows } = await query(sql).execute(deps.db);
   return JSON.stringify(rows[0] ?? null);
 }
 
@@ -54,7 +59,7 @@ const portfolio: DataResource = {
   fingerprint: (deps, { name }) =>
     one(
       deps,
-      sql`SELECT p.id,
+      (sql) => sql`SELECT p.id,
         (SELECT count(*) || ':' || coalesce(max(id), 0) FROM paper_trades t WHERE t.portfolio_id = p.id) AS trades,
         (SELECT count(*) || ':' || coalesce(group_concat(id || '/' || coalesce(stop_loss, '') || '/' || coalesce(take_profit, '')), '') FROM paper_positions o
           WHERE o.portfolio_id = p.id AND o.status = 'open') AS open,
@@ -77,7 +82,8 @@ const recentSignals: DataResource = {
   fingerprint: (deps) =>
     one(
       deps,
-      sql`SELECT count(*) AS n, max(id) AS last, group_concat(status || coalesce(position_id, '')) AS states FROM (SELECT * FROM movers_signals ORDER BY id DESC LIMIT ${RECENT_SIGNALS})`,
+      (sql) =>
+        sql`SELECT count(*) AS n, max(id) AS last, group_concat(status || coalesce(position_id, '')) AS states FROM (SELECT * FROM movers_signals ORDER BY id DESC LIMIT ${RECENT_SIGNALS})`,
     ),
 };
 
@@ -94,7 +100,7 @@ const latestCycle: DataResource = {
   fingerprint: (deps) =>
     one(
       deps,
-      sql`SELECT c.id, c.status, c.finished_at, c.heartbeat_at,
+      (sql) => sql`SELECT c.id, c.status, c.finished_at, c.heartbeat_at,
         (SELECT group_concat(outcome) FROM scan_cycle_movers m WHERE m.cycle_id = c.id) AS outcomes
       FROM scan_cycles c ORDER BY c.started_at DESC, c.id DESC LIMIT 1`,
     ),
@@ -109,7 +115,7 @@ const scorecard: DataResource = {
   fingerprint: (deps) =>
     one(
       deps,
-      sql`SELECT (SELECT count(*) || ':' || coalesce(max(id), 0) FROM movers_signals) AS signals,
+      (sql) => sql`SELECT (SELECT count(*) || ':' || coalesce(max(id), 0) FROM movers_signals) AS signals,
         (SELECT count(*) || ':' || coalesce(max(updated_at), 0) FROM signal_outcomes) AS outcomes`,
     ),
 };
@@ -120,7 +126,7 @@ const replay: DataResource = {
   title: 'Replay report',
   description: 'A replay of the desk over history: return, drawdown, trades, benchmarks, hit rate, LLM spend (as get_replay_report)',
   read: (deps, { id }) => toolAnswer(getReplayReportTool, { id }, deps),
-  fingerprint: (deps, { id }) => one(deps, sql`SELECT status, finished_at, length(report) AS size FROM replay_runs WHERE id = ${id}`),
+  fingerprint: (deps, { id }) => one(deps, (sql) => sql`SELECT status, finished_at, length(report) AS size FROM replay_runs WHERE id = ${id}`),
   instances: async (deps) =>
     (await deps.db.selectFrom('replay_runs').select(['id', 'status']).orderBy('created_at', 'desc').limit(LISTED_REPLAYS).execute()).map((r) => ({
       vars: { id: r.id },
