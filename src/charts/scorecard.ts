@@ -1,17 +1,8 @@
 /** The scorecard view's data (get_signal_scorecard, `scorecard --html`): the calibration chart's buckets. */
-import type { ScorecardChart } from './types.js';
+import type { ScorecardBucket, ScorecardChart } from './types.js';
 
-interface Group {
-  key: string;
-  signals: number;
-  decided: number;
-  pending: number;
-  targets: number;
-  stops: number;
-  expired: number;
-  hitRate: number | null;
-  avgR: number | null;
-}
+/** A group of the scorecard as the answer gives it (the chart's bucket without its confidence). */
+type Group = Omit<ScorecardBucket, 'avgConfidence'>;
 
 export interface ScorecardLike {
   since: string | null;

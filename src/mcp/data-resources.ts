@@ -100,7 +100,7 @@ const latestCycle: DataResource = {
   fingerprint: (deps) =>
     one(
       deps,
-      (sql) => sql`SELECT c.id, c.status, c.finished_at, c.heartbeat_at,
+      (sql) => sql`SELECT c.id, c.status, c.finished_at,
         (SELECT group_concat(outcome) FROM scan_cycle_movers m WHERE m.cycle_id = c.id) AS outcomes
       FROM scan_cycles c ORDER BY c.started_at DESC, c.id DESC LIMIT 1`,
     ),

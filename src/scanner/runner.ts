@@ -93,7 +93,7 @@ export async function runScanner(deps: Deps, options: ScannerOptions): Promise<n
     }
     // A cycle whose process died just before this one started (its heartbeat was still fresh then) is closed once stale.
     if (cycles > 0) await recoverInterrupted(deps, options, false);
-    const startedAt = Date.now();
+    const startedAt = deps.clock.now();
     const result = await runCycle(deps, { ...options, ...(cycleId ? { cycleId } : {}), stop: options.stop });
     cycleId = undefined;
     cycles += 1;
@@ -101,7 +101,7 @@ export async function runScanner(deps: Deps, options: ScannerOptions): Promise<n
     if (options.once || options.stop.aborted || options.abort?.aborted) return cycles;
     const nextAt = startedAt + options.intervalMs;
     options.onWait?.(nextAt);
-    await sleep(nextAt - Date.now(), options.stop);
+    await sleep(nextAt - deps.clock.now(), options.stop);
     if (options.stop.aborted) return cycles;
   }
 }

@@ -181,7 +181,7 @@ export class PerplexitySource implements SentimentSource {
       return Math.round(cap / 2 + (Math.random() * cap) / 2);
     };
     if (error.code === 'RATE_LIMITED') {
-      const after = retryAfterMs(raw);
+      const after = retryAfterMs(raw, this.options.now());
       if (after === null) return backoff();
       return after <= MAX_RETRY_AFTER_MS ? after : null;
     }
@@ -279,7 +279,7 @@ function statusOf(error: unknown): number | undefined {
 }
 
 /** Retry-After of a 429, in ms (`retry-after-ms`, then `retry-after` seconds or HTTP date). */
-function retryAfterMs(error: unknown): number | null {
+function retryAfterMs(error: unknown, now: number): number | null {
   const headers = (error as { headers?: unknown } | null)?.headers;
   if (!(headers instanceof Headers)) return null;
   const ms = Number.parseFloat(headers.get('retry-after-ms') ?? '');
@@ -289,7 +289,7 @@ function retryAfterMs(error: unknown): number | null {
   const seconds = Number.parseFloat(value);
   if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
   const date = Date.parse(value);
-  return Number.isFinite(date) ? Math.max(0, date - Date.now()) : null;
+  return Number.isFinite(date) ? Math.max(0, date - now) : null;
 }
 
 /** The official client's errors in our codes. The upstream message stays in `cause` (logs only). */

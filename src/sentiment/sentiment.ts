@@ -87,7 +87,8 @@ export async function getSentiment(deps: SentimentContext, request: SentimentReq
   };
 
   const includeNews = request.includeNews ?? true;
-  const asked = [!resolveError, Boolean(news && includeNews), Boolean(fearGreed)].filter(Boolean).length;
+  const askNews = Boolean(news && includeNews);
+  const asked = [!resolveError, askNews, Boolean(fearGreed)].filter(Boolean).length;
   const step = progressCounter(request.progress ?? noProgress, Math.max(asked, 1));
   const reported = async (id: SentimentSourceId, outcome: Promise<Outcome>): Promise<Outcome> => {
     const o = await outcome;
@@ -97,7 +98,7 @@ export async function getSentiment(deps: SentimentContext, request: SentimentReq
   };
   const [positioning, newsOutcome, fearGreedOutcome] = await Promise.all([
     resolveError ? Promise.resolve<Outcome>({ ok: false, error: resolveError }) : reported('positioning', run(new PositioningSource(deps.market), null)),
-    news && includeNews ? reported('news', run(news, `news:${subject.base}`)) : Promise.resolve(null),
+    news && askNews ? reported('news', run(news, `news:${subject.base}`)) : Promise.resolve(null),
     fearGreed ? reported('fear_greed', run(fearGreed, 'fear_greed')) : Promise.resolve(null),
   ]);
 

@@ -145,7 +145,7 @@ export function registerAnalyze(program: Command, ctx: CliContext): void {
             question: query,
             daily: opts.daily,
             portfolio: opts.portfolio,
-            signalId: `analyze-${Date.now().toString(36)}:${symbol.replace(/[^A-Za-z0-9]/g, '').toUpperCase()}`.slice(0, 64),
+            signalId: `analyze-${app.deps.clock.now().toString(36)}:${symbol.replace(/[^A-Za-z0-9]/g, '').toUpperCase()}`.slice(0, 64),
             abort: abort.signal,
           });
           const tokens = opts.showTokens && a.result?.analyst === 'claude' ? await analysisTokens(app.deps, a) : undefined;

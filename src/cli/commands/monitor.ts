@@ -53,7 +53,7 @@ export function registerMonitor(program: Command, ctx: CliContext): void {
         try {
           if (!opts.json) ctx.err(`monitoring ${info.symbol} every ${config.ANALYSIS_INTERVAL} s with the ${analyst.kind} analyst (Ctrl-C to stop)`);
           for (;;) {
-            const tickStart = Date.now();
+            const tickStart = deps.clock.now();
             const evaluation = await evaluatePortfolio(deps, portfolio);
             for (const c of evaluation.closed) ctx.err(`closed #${c.positionId} ${c.symbol} by ${c.reason}`);
             const held = await openPositionOn(deps.db, portfolio.id, info.symbol);
@@ -87,7 +87,7 @@ export function registerMonitor(program: Command, ctx: CliContext): void {
               else ctx.out(renderPanel(`${at} ${a.symbol}`, analysisLines(a, Boolean(opts.showTokens))));
             }
             if (opts.once || stop.signal.aborted) return;
-            await abortableSleep(tickStart + intervalMs - Date.now(), stop.signal);
+            await abortableSleep(tickStart + intervalMs - deps.clock.now(), stop.signal);
             if (stop.signal.aborted) return;
           }
         } finally {
